@@ -1,0 +1,307 @@
+"""The only module that imports python-on-whales: every docker and compose call."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from python_on_whales import DockerClient
+from python_on_whales.exceptions import DockerException
+from python_on_whales.utils import run
+
+from devenv.errors import EngineError, EngineUnavailable, InputError
+
+log = logging.getLogger("devenv")
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+ONEOFF_LABEL = "com.docker.compose.oneoff"
+WORKSPACE_LABEL = "dev.devenv.workspace"
+PROFILE_LABEL = "dev.devenv.profile"
+
+_START_HINT = (
+    "Start the Docker engine (Docker Desktop, `sudo systemctl start docker`, "
+    "or `dockerd &`), then run `devenv doctor`."
+)
+
+
+@dataclass(frozen=True)
+class ComposeTarget:
+    """Which files, env file and project one compose command works on."""
+
+    project: str
+    files: tuple[Path, ...]
+    env_file: Path | None
+    project_directory: Path
+
+
+def docker_binary() -> str:
+    path = shutil.which("docker")
+    if path is None:
+        raise EngineUnavailable(
+            "The docker CLI was not found on PATH. Install Docker "
+            "(https://docs.docker.com/get-docker/), then run `devenv doctor`."
+        )
+    return path
+
+
+def require_engine() -> None:
+    """Raise EngineUnavailable unless the docker CLI answers and the engine is up."""
+    binary = docker_binary()
+    try:
+        run([binary, "version", "--format", "{{.Server.Version}}"])
+    except DockerException as error:
+        raise EngineUnavailable(
+            f"The Docker engine is not reachable: {_last_line(error.stderr)}. "
+            + _START_HINT
+        ) from error
+
+
+def versions() -> dict[str, str]:
+    """Return the docker client, engine and compose versions; missing ones are ''."""
+    result = {"client": "", "engine": "", "compose": ""}
+    binary = shutil.which("docker")
+    if binary is None:
+        return result
+    result["client"] = _quiet([binary, "version", "--format", "{{.Client.Version}}"])
+    result["engine"] = _quiet([binary, "version", "--format", "{{.Server.Version}}"])
+    result["compose"] = _quiet([binary, "compose", "version", "--short"])
+    return result
+
+
+def _quiet(command: list[str]) -> str:
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return completed.stdout.strip() if completed.returncode == 0 else ""
+
+
+def compose_client(target: ComposeTarget) -> DockerClient:
+    return DockerClient(
+        compose_files=list(target.files),
+        compose_env_files=[target.env_file] if target.env_file else [],
+        compose_project_name=target.project,
+        compose_project_directory=target.project_directory,
+    )
+
+
+def render_config(target: ComposeTarget) -> dict[str, Any]:
+    """Render the merged, interpolated model with `docker compose config`."""
+    docker_binary()
+    try:
+        return compose_client(target).compose.config(return_json=True)
+    except DockerException as error:
+        reason = _compose_reason(error)
+        if _is_engine_down(reason) or "is not a docker command" in reason:
+            raise EngineUnavailable(
+                f"Docker Compose v2 is not usable: {reason}. " + _START_HINT
+            ) from error
+        files = ", ".join(str(path) for path in target.files)
+        raise InputError(
+            f"Compose rejected the files ({files}): {reason}. "
+            "Fix the file it names and run the command again."
+        ) from error
+
+
+def compose_up(
+    target: ComposeTarget,
+    services: Sequence[str] | None = None,
+    build: bool = False,
+    force_recreate: bool = False,
+) -> None:
+    """Run `docker compose up -d` and return once Compose has finished."""
+    _compose(
+        target,
+        lambda c: c.compose.up(
+            services=list(services) if services is not None else None,
+            detach=True,
+            build=build,
+            force_recreate=force_recreate,
+            remove_orphans=True,
+            quiet=True,
+        ),
+    )
+
+
+def compose_down(target: ComposeTarget, volumes: bool) -> None:
+    _compose(target, lambda c: c.compose.down(volumes=volumes, remove_orphans=True))
+
+
+def compose_build(target: ComposeTarget, services: Sequence[str]) -> None:
+    _compose(target, lambda c: c.compose.build(services=list(services)))
+
+
+def compose_restart(target: ComposeTarget, services: Sequence[str] | None) -> None:
+    """Restart the named services; None restarts all of them."""
+    _compose(
+        target,
+        lambda c: c.compose.restart(
+            services=list(services) if services is not None else None
+        ),
+    )
+
+
+def _compose(target: ComposeTarget, call) -> None:
+    log.debug("compose %s: %s", target.project, call)
+    try:
+        call(compose_client(target))
+    except DockerException as error:
+        reason = _compose_reason(error)
+        if _is_engine_down(reason):
+            raise EngineUnavailable(
+                f"The Docker engine is not reachable: {reason}. " + _START_HINT
+            ) from error
+        raise EngineError(
+            f"`docker compose` failed for project {target.project}: {reason}",
+            command=error.docker_command,
+            stderr=error.stderr or "",
+        ) from error
+
+
+def list_container_ids(labels: dict[str, str], include_stopped: bool = True) -> list[str]:
+    """List ids of containers carrying every label given (value '' matches any)."""
+    command = [docker_binary(), "ps", "-q", "--no-trunc"]
+    if include_stopped:
+        command.append("-a")
+    for key, value in labels.items():
+        command += ["--filter", f"label={key}={value}" if value else f"label={key}"]
+    output = _docker(command)
+    return [line for line in output.splitlines() if line]
+
+
+def inspect_containers(ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Inspect many containers in one call; containers gone meanwhile are skipped."""
+    if not ids:
+        return []
+    try:
+        output = run([docker_binary(), "inspect", *ids])
+    except DockerException as error:
+        if "No such" not in (error.stderr or ""):
+            raise _engine_error(error) from error
+        return [item for one in ids for item in _inspect_one(one)]
+    return json.loads(output or "[]")
+
+
+def _inspect_one(container_id: str) -> list[dict[str, Any]]:
+    try:
+        return json.loads(run([docker_binary(), "inspect", container_id]) or "[]")
+    except DockerException:
+        return []
+
+
+def container_logs(
+    container_id: str, tail: int | None = None, since: str | None = None
+) -> str:
+    command = [docker_binary(), "logs", "--timestamps"]
+    if tail is not None:
+        command += ["--tail", str(tail)]
+    if since:
+        command += ["--since", since]
+    command.append(container_id)
+    completed = subprocess.run(command, capture_output=True, text=True, errors="replace")
+    return completed.stdout + completed.stderr
+
+
+def follow_logs_process(
+    container_id: str, since: str | None, tail: int | None
+) -> subprocess.Popen[bytes]:
+    """Start `docker logs -f --timestamps` for one container; the caller reads it."""
+    command = [docker_binary(), "logs", "-f", "--timestamps"]
+    if since:
+        command += ["--since", since]
+    if tail is not None:
+        command += ["--tail", str(tail)]
+    command.append(container_id)
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0
+    )
+
+
+def events_process(labels: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start `docker events` for containers with these labels, one JSON line each."""
+    command = [docker_binary(), "events", "--format", "{{json .}}"]
+    command += ["--filter", "type=container"]
+    for key, value in labels.items():
+        command += ["--filter", f"label={key}={value}" if value else f"label={key}"]
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0
+    )
+
+
+def iter_events(process: subprocess.Popen[bytes]) -> Iterator[dict[str, Any]]:
+    assert process.stdout is not None
+    for raw in process.stdout:
+        try:
+            yield json.loads(raw)
+        except json.JSONDecodeError:
+            continue
+
+
+def exec_in_container(
+    container_id: str, command: Sequence[str], stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    full = [docker_binary(), "exec"]
+    if stdin is not None:
+        full.append("-i")
+    full += [container_id, *command]
+    return subprocess.run(full, input=stdin, capture_output=True)
+
+
+def copy_into_container(container_id: str, source: Path, destination: str) -> None:
+    _docker([docker_binary(), "cp", str(source), f"{container_id}:{destination}"])
+
+
+def container_action(action: str, container_id: str) -> None:
+    """Run `docker start|stop|restart CONTAINER`."""
+    _docker([docker_binary(), action, container_id])
+
+
+def volume_names(labels: dict[str, str]) -> list[str]:
+    command = [docker_binary(), "volume", "ls", "-q"]
+    for key, value in labels.items():
+        command += ["--filter", f"label={key}={value}"]
+    return [line for line in _docker(command).splitlines() if line]
+
+
+def _docker(command: list[str]) -> str:
+    try:
+        return run(command)
+    except DockerException as error:
+        raise _engine_error(error) from error
+
+
+def _engine_error(error: DockerException) -> Exception:
+    reason = _compose_reason(error)
+    if _is_engine_down(reason):
+        return EngineUnavailable(
+            f"The Docker engine is not reachable: {reason}. " + _START_HINT
+        )
+    return EngineError(
+        f"`{' '.join(error.docker_command[1:4])}` failed: {reason}",
+        command=error.docker_command,
+        stderr=error.stderr or "",
+    )
+
+
+def _compose_reason(error: DockerException) -> str:
+    stderr = (error.stderr or "").strip()
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    return " ".join(lines[-3:]) if lines else f"exit code {error.return_code}"
+
+
+def _is_engine_down(reason: str) -> bool:
+    return "Cannot connect to the Docker daemon" in reason or (
+        "docker.sock" in reason and "connect" in reason
+    )
+
+
+def _last_line(text: str | None) -> str:
+    lines = [line for line in (text or "").splitlines() if line.strip()]
+    return lines[-1] if lines else "no answer"
