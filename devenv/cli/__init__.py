@@ -1,0 +1,81 @@
+"""devenv's command line: the click group and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from devenv.cli.stack_commands import register as register_stack_commands
+
+log = logging.getLogger("devenv")
+
+
+class DevenvGroup(click.Group):
+    """Maps devenv's exceptions to exit codes, once, for every command."""
+
+    def invoke(self, ctx: click.Context):
+        from devenv.errors import DevenvError
+
+        try:
+            return super().invoke(ctx)
+        except DevenvError as error:
+            click.secho(f"error: {error}", fg="red", err=True)
+            ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=DevenvGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True),
+    envvar="DEVENV_ROOT",
+    help="Workspace folder (default: found by walking up from the current folder).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log every engine call to stderr.")
+@click.version_option(package_name="devenv")
+@click.pass_context
+def main(ctx: click.Context, root: str | None, verbose: bool) -> None:
+    """Bring up, watch and check a workspace's Docker Compose profiles.
+
+    A workspace is a folder with profiles/ (which fragments make up an
+    environment) and compose/ (the Compose fragments). Start with
+    `devenv ls`, then `devenv up PROFILE`.
+    """
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = root
+
+
+register_stack_commands(main)
+
+
+def _register_optional_groups() -> None:
+    """Add the command groups whose modules exist in this build."""
+    from importlib import import_module
+
+    for module_name, attribute in (
+        ("devenv.cli.env_commands", "env_group"),
+        ("devenv.cli.watch_commands", "watch_command"),
+        ("devenv.cli.tui_command", "tui_command"),
+        ("devenv.cli.lint_commands", "lint_command"),
+        ("devenv.cli.lint_commands", "doctor_command"),
+    ):
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        main.add_command(getattr(module, attribute))
+
+
+_register_optional_groups()
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""Waiting for a stack to come up, as pure logic over states read from the engine."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Generator, Mapping
+from datetime import datetime
+from typing import Any
+
+from devenv.compose import ServiceSpec
+from devenv.models import (
+    Phase,
+    Probe,
+    ServiceProgress,
+    ServiceState,
+    Verdict,
+    WaitResult,
+)
+
+POLL_INTERVAL = 0.2
+_TIMESTAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?")
+
+
+def state_from_inspect(service: str, data: dict[str, Any]) -> ServiceState:
+    """Build a ServiceState from one `docker inspect` record."""
+    state = data.get("State") or {}
+    health = state.get("Health") or {}
+    config = data.get("Config") or {}
+    settings = data.get("NetworkSettings") or {}
+    return ServiceState(
+        service=service,
+        container_id=data.get("Id", ""),
+        container_name=str(data.get("Name", "")).lstrip("/"),
+        status=state.get("Status", "unknown"),
+        exit_code=state.get("ExitCode"),
+        health=health.get("Status") or None,
+        started_at=state.get("StartedAt", ""),
+        finished_at=state.get("FinishedAt", ""),
+        created=data.get("Created", ""),
+        restart_count=int(data.get("RestartCount") or 0),
+        oom_killed=bool(state.get("OOMKilled")),
+        error=state.get("Error", ""),
+        image=config.get("Image", ""),
+        probes=tuple(
+            Probe(
+                start=entry.get("Start", ""),
+                end=entry.get("End", ""),
+                exit_code=int(entry.get("ExitCode", -1)),
+                output=str(entry.get("Output", "")).strip(),
+            )
+            for entry in health.get("Log") or []
+        ),
+        ports=_ports(settings.get("Ports") or {}),
+        environment=tuple(config.get("Env") or ()),
+        mounts=tuple(
+            f"{m.get('Name') or m.get('Source')}:{m.get('Destination')}"
+            for m in data.get("Mounts") or []
+        ),
+        networks=tuple(settings.get("Networks") or {}),
+        profile=(config.get("Labels") or {}).get("dev.devenv.profile", ""),
+    )
+
+
+def _ports(bindings: dict[str, Any]) -> tuple[str, ...]:
+    ports = []
+    for container_port, hosts in sorted(bindings.items()):
+        for host in hosts or []:
+            ports.append(f"{host.get('HostIp')}:{host.get('HostPort')}->{container_port}")
+    return tuple(ports)
+
+
+def probes_since_start(state: ServiceState) -> tuple[Probe, ...]:
+    """Probes of the container's current run; a restart keeps the old ones in Log."""
+    started = parse_timestamp(state.started_at)
+    if started is None:
+        return state.probes
+    return tuple(
+        p for p in state.probes if (parse_timestamp(p.start) or started) >= started
+    )
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """Parse the engine's RFC 3339 times, which carry up to nanoseconds."""
+    match = _TIMESTAMP.match(text or "")
+    if not match or text.startswith("0001-"):
+        return None
+    head, fraction, zone = match.groups()
+    zone = "+00:00" if zone in ("Z", "") else zone
+    micros = (fraction or "").ljust(6, "0")[:6]
+    return datetime.fromisoformat(f"{head}.{micros}{zone}")
+
+
+def assess(spec: ServiceSpec, state: ServiceState, restarts_before: int = 0) -> Verdict:
+    """Judge one service: ready, still waiting, or failed, with the reason."""
+    status = state.status
+    if status == "missing":
+        return Verdict(Phase.WAITING, "not created yet")
+    if status == "created":
+        return Verdict(Phase.WAITING, "created, not started")
+    if status in ("dead", "removing"):
+        return Verdict(Phase.FAILED, f"container is {status}")
+    if state.oom_killed:
+        return Verdict(Phase.FAILED, "killed: out of memory")
+    if status == "restarting" or state.restart_count > restarts_before:
+        return Verdict(
+            Phase.FAILED,
+            f"crash-looping: restarted {state.restart_count - restarts_before} "
+            f"time(s), last exit code {state.exit_code}",
+        )
+    if status == "exited":
+        return _assess_exited(spec, state)
+    if status == "paused":
+        return Verdict(Phase.FAILED, "container is paused")
+    return _assess_running(spec, state)
+
+
+def _assess_exited(spec: ServiceSpec, state: ServiceState) -> Verdict:
+    if state.exit_code == 0 and spec.restart in ("no", ""):
+        return Verdict(Phase.READY, "exited 0")
+    if state.exit_code == 0:
+        return Verdict(
+            Phase.FAILED, f"exited 0 but has restart policy {spec.restart!r}"
+        )
+    detail = f": {state.error}" if state.error else ""
+    return Verdict(Phase.FAILED, f"exited with code {state.exit_code}{detail}")
+
+
+def _assess_running(spec: ServiceSpec, state: ServiceState) -> Verdict:
+    if spec.one_shot:
+        return Verdict(Phase.WAITING, "running to completion")
+    if not spec.has_healthcheck:
+        return Verdict(Phase.READY, "running")
+    probes = probes_since_start(state)
+    if state.health == "healthy" and probes:
+        return Verdict(Phase.READY, "healthy")
+    if state.health == "unhealthy" and probes:
+        last = probes[-1]
+        return Verdict(
+            Phase.FAILED,
+            f"unhealthy: last probe exited {last.exit_code}",
+        )
+    failing = sum(1 for p in probes if p.exit_code != 0)
+    if failing:
+        return Verdict(Phase.WAITING, f"starting: {failing} probe(s) failed so far")
+    return Verdict(Phase.WAITING, "starting: waiting for the first probe")
+
+
+def blocked_behind(failed: str, specs: Mapping[str, ServiceSpec]) -> list[str]:
+    """Services that depend, directly or through others, on a failed one."""
+    blocked: list[str] = []
+    frontier = [failed]
+    while frontier:
+        current = frontier.pop()
+        for spec in specs.values():
+            if current in spec.depends_on and spec.name not in blocked:
+                blocked.append(spec.name)
+                frontier.append(spec.name)
+    return sorted(blocked)
+
+
+def waiting_on(spec: ServiceSpec, verdicts: Mapping[str, Verdict]) -> list[str]:
+    return [
+        dependency
+        for dependency in spec.depends_on
+        if dependency in verdicts and verdicts[dependency].phase is not Phase.READY
+    ]
+
+
+def wait_for_services(
+    specs: Mapping[str, ServiceSpec],
+    read_states: Callable[[], Mapping[str, ServiceState]],
+    timeout: float,
+    compose_state: Callable[[], str],
+    restarts_before: Mapping[str, int] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Generator[ServiceProgress, None, tuple[str, ...] | None]:
+    """Poll states until every service is ready, one fails, or time runs out.
+
+    `compose_state` returns "running", "done" or "failed" for the `compose up`
+    that runs meanwhile. Yields a ServiceProgress for every change of verdict
+    and returns the failed services, () on success, or None on timeout.
+    """
+    restarts_before = restarts_before or {}
+    started = clock()
+    verdicts: dict[str, Verdict] = {}
+    while True:
+        compose = compose_state()
+        states = read_states()
+        for name, spec in specs.items():
+            state = states.get(name, ServiceState(service=name))
+            verdict = _with_dependencies(
+                spec, assess(spec, state, restarts_before.get(name, 0)), verdicts
+            )
+            if verdicts.get(name) != verdict:
+                verdicts[name] = verdict
+                yield ServiceProgress(name, verdict, clock() - started)
+        failed = tuple(n for n, v in verdicts.items() if v.phase is Phase.FAILED)
+        if failed:
+            return failed
+        if compose == "failed":
+            return _not_started(verdicts, states)
+        all_ready = all(v.phase is Phase.READY for v in verdicts.values())
+        if all_ready and compose == "done":
+            return ()
+        if clock() - started >= timeout:
+            return None
+        sleep(POLL_INTERVAL)
+
+
+def _not_started(
+    verdicts: Mapping[str, Verdict], states: Mapping[str, ServiceState]
+) -> tuple[str, ...]:
+    """Blame the services Compose left created or absent when it gave up."""
+    pending = [n for n, v in verdicts.items() if v.phase is not Phase.READY]
+    created = [n for n in pending if states.get(n, ServiceState(n)).status == "created"]
+    return tuple(created or pending)
+
+
+def _with_dependencies(
+    spec: ServiceSpec, verdict: Verdict, verdicts: Mapping[str, Verdict]
+) -> Verdict:
+    waiting_to_start = verdict.reason in ("not created yet", "created, not started")
+    if verdict.phase is not Phase.WAITING or not waiting_to_start:
+        return verdict
+    pending = waiting_on(spec, verdicts)
+    if pending:
+        return Verdict(Phase.WAITING, f"waiting for {', '.join(pending)}")
+    return verdict
+
+
+def summarize(result: WaitResult) -> str:
+    if result.ok:
+        return f"ready in {result.elapsed:.1f}s"
+    if result.timed_out:
+        return f"timed out after {result.elapsed:.0f}s"
+    return "failed"
