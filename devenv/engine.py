@@ -131,11 +131,14 @@ def compose_up(
 
 
 def compose_down(target: ComposeTarget, volumes: bool) -> None:
-    _compose(target, lambda c: c.compose.down(volumes=volumes, remove_orphans=True))
+    _compose(
+        target,
+        lambda c: c.compose.down(volumes=volumes, remove_orphans=True, quiet=True),
+    )
 
 
 def compose_build(target: ComposeTarget, services: Sequence[str]) -> None:
-    _compose(target, lambda c: c.compose.build(services=list(services)))
+    _compose(target, lambda c: c.compose.build(services=list(services), quiet=True))
 
 
 def compose_restart(target: ComposeTarget, services: Sequence[str] | None) -> None:
