@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Generator, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from devenv.compose import ServiceSpec
@@ -19,6 +19,9 @@ from devenv.models import (
 )
 
 POLL_INTERVAL = 0.2
+# A service without a health check counts as ready only after running this
+# long, so one that exits right after starting is reported, not passed.
+SETTLE_SECONDS = 0.5
 _TIMESTAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?")
 
 
@@ -91,7 +94,12 @@ def parse_timestamp(text: str) -> datetime | None:
     return datetime.fromisoformat(f"{head}.{micros}{zone}")
 
 
-def assess(spec: ServiceSpec, state: ServiceState, restarts_before: int = 0) -> Verdict:
+def assess(
+    spec: ServiceSpec,
+    state: ServiceState,
+    restarts_before: int = 0,
+    now: datetime | None = None,
+) -> Verdict:
     """Judge one service: ready, still waiting, or failed, with the reason."""
     status = state.status
     if status == "missing":
@@ -112,7 +120,7 @@ def assess(spec: ServiceSpec, state: ServiceState, restarts_before: int = 0) -> 
         return _assess_exited(spec, state)
     if status == "paused":
         return Verdict(Phase.FAILED, "container is paused")
-    return _assess_running(spec, state)
+    return _assess_running(spec, state, now)
 
 
 def _assess_exited(spec: ServiceSpec, state: ServiceState) -> Verdict:
@@ -126,10 +134,15 @@ def _assess_exited(spec: ServiceSpec, state: ServiceState) -> Verdict:
     return Verdict(Phase.FAILED, f"exited with code {state.exit_code}{detail}")
 
 
-def _assess_running(spec: ServiceSpec, state: ServiceState) -> Verdict:
+def _assess_running(
+    spec: ServiceSpec, state: ServiceState, now: datetime | None
+) -> Verdict:
     if spec.one_shot:
         return Verdict(Phase.WAITING, "running to completion")
     if not spec.has_healthcheck:
+        started = parse_timestamp(state.started_at)
+        if now and started and (now - started).total_seconds() < SETTLE_SECONDS:
+            return Verdict(Phase.WAITING, "started, settling")
         return Verdict(Phase.READY, "running")
     probes = probes_since_start(state)
     if state.health == "healthy" and probes:
@@ -175,6 +188,7 @@ def wait_for_services(
     restarts_before: Mapping[str, int] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 ) -> Generator[ServiceProgress, None, tuple[str, ...] | None]:
     """Poll states until every service is ready, one fails, or time runs out.
 
@@ -190,9 +204,8 @@ def wait_for_services(
         states = read_states()
         for name, spec in specs.items():
             state = states.get(name, ServiceState(service=name))
-            verdict = _with_dependencies(
-                spec, assess(spec, state, restarts_before.get(name, 0)), verdicts
-            )
+            judged = assess(spec, state, restarts_before.get(name, 0), wall_clock())
+            verdict = _with_dependencies(spec, judged, verdicts)
             if verdicts.get(name) != verdict:
                 verdicts[name] = verdict
                 yield ServiceProgress(name, verdict, clock() - started)

@@ -141,7 +141,9 @@ def _fragment_path(
     if path.is_file():
         return path
     owner = next(f for f in files.values() if fragment in f.fragments)
-    line = key_lines(owner.path).get(("fragments",), 1)
+    lines = key_lines(owner.path)
+    index = str(owner.fragments.index(fragment))
+    line = lines.get(("fragments", index), lines.get(("fragments",), 1))
     raise InputError(
         f"{owner.path}:{line}: fragment {fragment!r} not found in "
         f"{workspace.compose_dir}." + did_you_mean(fragment, workspace.fragment_names())
