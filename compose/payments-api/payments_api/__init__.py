@@ -1,0 +1,1 @@
+"""A small payments API: payments in PostgreSQL, idempotency keys in Redis."""
