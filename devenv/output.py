@@ -88,7 +88,7 @@ def render_diagnosis(diagnosis: Diagnosis) -> list[str]:
     if diagnosis.probes:
         lines.append("  last health probes:")
         for probe in diagnosis.probes:
-            output = probe.output.replace("\n", " | ") or "(no output)"
+            output = _shorten(probe.output.replace("\n", " | ")) or "(no output)"
             lines.append(f"    exit {probe.exit_code}: {output}")
     if diagnosis.log_tail:
         lines.append(f"  last {len(diagnosis.log_tail)} log lines:")
@@ -115,3 +115,7 @@ def log_prefix(service: str, index: int, width: int, colour: bool) -> str:
     if not colour:
         return label
     return SERVICE_COLOURS[index % len(SERVICE_COLOURS)] + label + RESET
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
