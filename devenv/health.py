@@ -21,7 +21,7 @@ from devenv.models import (
 POLL_INTERVAL = 0.2
 # A service without a health check counts as ready only after running this
 # long, so one that exits right after starting is reported, not passed.
-SETTLE_SECONDS = 0.5
+SETTLE_SECONDS = 0.3
 _TIMESTAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?")
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from devenv import engine, health
+from devenv import engine, health, ports
 from devenv.compose import RenderedProfile, render, project_name
 from devenv.errors import DevenvError, InputError
 from devenv.models import (
@@ -118,7 +118,11 @@ class Stack:
         services: Sequence[str] | None = None,
     ) -> Iterator[ServiceProgress | WaitResult]:
         """Apply the profile with `compose up -d`, then wait while yielding progress."""
+        rendering = threading.Thread(target=self._render_quietly, name="render")
+        rendering.start()
         self.check_environment()
+        rendering.join()
+        ports.require_free_ports(self.rendered)
         rendered = self.rendered
         before = {name: s.restart_count for name, s in self.states().items()}
         started = time.monotonic()
@@ -133,16 +137,25 @@ class Stack:
         specs = rendered.specs()
         if services is not None:
             specs = {name: specs[name] for name in services if name in specs}
-        waiting = health.wait_for_services(
-            specs,
-            self.states,
-            timeout or self.profile.wait_timeout,
-            compose_state=runner.state,
-            restarts_before=before,
-        )
-        outcome = yield from waiting
+        with _EventWaker({engine.PROJECT_LABEL: self.project}) as waker:
+            waiting = health.wait_for_services(
+                specs,
+                self.states,
+                timeout or self.profile.wait_timeout,
+                compose_state=runner.state,
+                restarts_before=before,
+                sleep=waker.sleep,
+            )
+            outcome = yield from waiting
         elapsed = time.monotonic() - started
         yield self._result(outcome, elapsed, runner)
+
+    def _render_quietly(self) -> None:
+        """Render ahead in a thread; an error is raised again on the main thread."""
+        try:
+            self.rendered
+        except DevenvError:
+            pass
 
     def _result(
         self, outcome: tuple[str, ...] | None, elapsed: float, runner: _ComposeUpThread
@@ -237,6 +250,34 @@ class Stack:
                     f"Service {name!r} is not part of profile {self.profile.name!r}. "
                     f"Services: {', '.join(known)}."
                 )
+
+
+class _EventWaker:
+    """Wakes the wait loop on every engine event of the project, instead of a full poll.
+
+    Waiting still polls as a fallback, so a missed event only costs one interval.
+    """
+
+    def __init__(self, labels: dict[str, str]) -> None:
+        self._event = threading.Event()
+        self._process = engine.events_process(labels)
+        self._reader = threading.Thread(target=self._read, name="events", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for _ in engine.iter_events(self._process):
+            self._event.set()
+
+    def sleep(self, seconds: float) -> None:
+        self._event.wait(seconds)
+        self._event.clear()
+
+    def __enter__(self) -> _EventWaker:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._process.terminate()
+        self._process.wait()
 
 
 class _ComposeUpThread(threading.Thread):
