@@ -21,11 +21,64 @@ class DevenvGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DevenvError as error:
-            click.secho(f"error: {error}", fg="red", err=True)
+            message = _mask_secrets(str(error), ctx.obj)
+            click.secho(f"error: {message}", fg="red", err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception:  # noqa: BLE001 - the last resort: keep the evidence
+            path = _write_crash_log()
+            click.secho(
+                f"error: devenv failed unexpectedly; details are in {path}. "
+                "Please attach that file when reporting the problem.",
+                fg="red",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+def _mask_secrets(message: str, root: str | None) -> str:
+    """Mask secret values of the workspace's `.env` in an error message."""
+    from devenv.cli.common import open_workspace
+    from devenv.envfile import load_masker
+    from devenv.errors import DevenvError
+
+    try:
+        return load_masker(open_workspace(root)).text(message)
+    except DevenvError:
+        return message
+
+
+def _write_crash_log() -> str:
+    """Write the traceback with devenv, Python, Docker and Compose versions."""
+    import os
+    import platform
+    import tempfile
+    import traceback
+
+    from devenv import __version__, engine
+
+    folder = os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "devenv"
+    )
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        folder = tempfile.gettempdir()
+    path = os.path.join(folder, "crash.log")
+    versions = engine.versions()
+    with open(path, "w", encoding="utf-8") as log_file:
+        log_file.write(f"devenv {__version__}\n")
+        log_file.write(f"python {platform.python_version()} on {platform.platform()}\n")
+        log_file.write(
+            f"docker client {versions['client']}, engine {versions['engine']}, "
+            f"compose {versions['compose']}\n\n"
+        )
+        log_file.write(traceback.format_exc())
+    return path
 
 
 @click.group(cls=DevenvGroup, context_settings={"help_option_names": ["-h", "--help"]})
