@@ -308,3 +308,12 @@ def _is_engine_down(reason: str) -> bool:
 def _last_line(text: str | None) -> str:
     lines = [line for line in (text or "").splitlines() if line.strip()]
     return lines[-1] if lines else "no answer"
+
+
+# --- lint and doctor ---------------------------------------------------------------
+
+
+def engine_info() -> dict[str, Any]:
+    """Return `docker info` as JSON: DockerRootDir, MemTotal, ServerVersion..."""
+    output = _docker([docker_binary(), "info", "--format", "{{json .}}"])
+    return json.loads(output or "{}")

@@ -1,0 +1,1 @@
+"""Placeholder service code: lint never builds or runs this image."""
