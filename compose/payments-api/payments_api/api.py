@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -167,7 +168,7 @@ class PaymentsApi:
         return Response(201, payment.to_json(), {"Idempotent-Replayed": "true"})
 
 
-def _check(ping: Any) -> str:
+def _check(ping: Callable[[], None]) -> str:
     try:
         ping()
     except StoreUnavailable as error:

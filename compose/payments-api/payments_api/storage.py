@@ -103,7 +103,7 @@ class RedisKeys:
                 return None
             stored = self.client.get(_KEY_PREFIX + key)
         if stored is None:
-            # The claim expired between SET and GET, so try once more.
+            # The claim expired between SET and GET, so claim the key again.
             return self.claim(key, fingerprint)
         record = json.loads(stored)
         payment_id = record["payment_id"]
