@@ -223,6 +223,14 @@ CASES = [
         '      - "8080:80"\n      - "8081:81"  # devenv: ignore[DV107] same VM\n',
         None,
     ),
+    # A comment after a value covers its own line, not the next one.
+    fragment(
+        "trailing-suppression-own-line-only",
+        "DV107",
+        HEALTHY + '    ports:\n      - "8080:80"  # devenv: ignore[DV107] shared VM\n'
+        '      - "8081:81"\n',
+        8,
+    ),
     fragment(
         "suppression-without-reason-keeps-finding",
         "DV107",

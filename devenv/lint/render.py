@@ -30,8 +30,11 @@ def render_model(
 
     The developer's own .env is not read, so lint reports the same findings on
     every machine. Variables that .env.example leaves empty or does not name
-    get a placeholder, so `${VAR:?message}` does not stop the rendering; DV105
-    reports the missing ones.
+    get a placeholder, so `${VAR:?message}` does not stop the rendering, and
+    DV105 reports the missing ones.
+
+    NOTE: variables exported in the shell still override these values, because
+    Compose prefers the process environment to the env file.
     """
     text = _example_text(workspace.env_example)
     extra = sorted(_empty_names(text) | (_referenced(fragments) - _assigned(text)))

@@ -17,15 +17,26 @@ _UNSUPPRESSIBLE = {"DV001", "DV002", "DV100"}
 
 @dataclass(frozen=True)
 class Suppression:
-    """One suppression comment: the rules it names and the reason given."""
+    """One suppression comment: the rules it names and the reason given.
+
+    A comment on a line of its own covers the next line; one after a value
+    covers only its own line.
+    """
 
     path: Path
     line: int
     rules: tuple[str, ...]
     reason: str
+    whole_line: bool = True
+
+    @property
+    def covered_lines(self) -> tuple[int, ...]:
+        return (self.line, self.line + 1) if self.whole_line else (self.line,)
 
 
-def parse_marker(path: Path, line: int, comment: str) -> Suppression | None:
+def parse_marker(
+    path: Path, line: int, comment: str, whole_line: bool = True
+) -> Suppression | None:
     """Parse a suppression from a comment's text (after `#`); None for other comments."""
     match = _MARKER.match(comment.strip())
     if match is None:
@@ -36,7 +47,7 @@ def parse_marker(path: Path, line: int, comment: str) -> Suppression | None:
     reason = match.group(2).strip().lstrip("-:—").strip()
     if not any(character.isalnum() for character in reason):
         reason = ""
-    return Suppression(path, line, rules, reason)
+    return Suppression(path, line, rules, reason, whole_line)
 
 
 def yaml_suppressions(path: Path) -> list[Suppression]:
@@ -45,7 +56,8 @@ def yaml_suppressions(path: Path) -> list[Suppression]:
     text = path.read_text(encoding="utf-8")
     for number, line in enumerate(text.splitlines(), start=1):
         for match in re.finditer("#", line):
-            suppression = parse_marker(path, number, line[match.end() :])
+            whole_line = not line[: match.start()].strip()
+            suppression = parse_marker(path, number, line[match.end() :], whole_line)
             if suppression is not None:
                 found.append(suppression)
                 break
@@ -64,21 +76,19 @@ def dockerfile_suppressions(dockerfile: Dockerfile) -> list[Suppression]:
 def apply_suppressions(
     findings: Iterable[Finding], suppressions: Iterable[Suppression]
 ) -> list[Finding]:
-    """Drop the findings that a suppression with a reason names, on or above them."""
+    """Drop the findings on lines that a suppression with a reason covers."""
     allowed = {
-        (item.path, item.line, rule)
+        (item.path, line, rule)
         for item in suppressions
         if item.reason
         for rule in item.rules
+        for line in item.covered_lines
     }
     return [
         item
         for item in findings
         if item.rule in _UNSUPPRESSIBLE
-        or not (
-            (item.path, item.line, item.rule) in allowed
-            or (item.path, item.line - 1, item.rule) in allowed
-        )
+        or (item.path, item.line, item.rule) not in allowed
     ]
 
 
