@@ -95,7 +95,7 @@ def port_statuses(
     for port in model_ports(model):
         holder = _container_holder(port, bindings, project)
         if holder is None:
-            holder = _process_holder(port, listening[port.protocol], proc)
+            holder = _process_holder(port, listening.get(port.protocol, []), proc)
         if holder is None:
             holder = _bind_holder(port)
         statuses.append(PortStatus(port, holder))
@@ -208,6 +208,8 @@ def _bind_holder(port: PublishedPort) -> PortHolder | None:
     A failed bind means that something devenv cannot see uses the port, or
     that no interface of this machine has the address.
     """
+    if port.protocol not in ("tcp", "udp"):
+        return None
     problem = test_bind(port.host_ip or "0.0.0.0", port.port, port.protocol)
     if problem is None or problem == errno.EACCES:
         # Docker binds privileged ports as root, so EACCES does not mean in use.
