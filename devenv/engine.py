@@ -310,6 +310,105 @@ def _last_line(text: str | None) -> str:
     return lines[-1] if lines else "no answer"
 
 
+def compose_env_values(env_file: Path, keys: Sequence[str]) -> dict[str, str | None]:
+    """Read `keys` from `env_file` with Compose's own parser; None marks an unset key.
+
+    Renders a throwaway project whose one service's environment references every
+    key, with `docker compose --env-file FILE config --format json`. The command
+    runs with only the variables the docker CLI needs, so the file alone decides
+    each value. Keys must be interpolation names ([_A-Za-z][_A-Za-z0-9]*). Raises
+    EngineUnavailable without docker or its Compose plugin, InputError when Compose
+    rejects the file, and EngineError for any other failure.
+    """
+    import tempfile
+    import uuid
+
+    binary = docker_binary()
+    unset = f"devenv-unset-{uuid.uuid4().hex}"
+    environment = {key: f"${{{key}-{unset}}}" for key in keys}
+    model = {
+        "services": {"probe": {"image": "devenv-probe", "environment": environment}}
+    }
+    with tempfile.TemporaryDirectory(prefix="devenv-env-") as folder:
+        compose_file = Path(folder) / "compose.json"
+        compose_file.write_text(json.dumps(model), encoding="utf-8")
+        command = [binary, "compose", "--project-name", "devenv-env-probe"]
+        command += ["--project-directory", folder, "--file", str(compose_file)]
+        command += ["--env-file", str(env_file.resolve()), "config", "--format", "json"]
+        log.debug("compose env probe: %s keys from %s", len(keys), env_file)
+        completed = _run_env_probe(command, env_probe_environment(keys))
+
+    rendered = (
+        json.loads(completed.stdout)["services"]["probe"].get("environment") or {}
+    )
+    return {key: _unescape_dollars(rendered.get(key), unset) for key in keys}
+
+
+def env_probe_environment(
+    keys: Sequence[str], environ: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Return the environment `compose_env_values` runs docker with.
+
+    It keeps the variables the docker CLI needs, minus any of `keys`, because
+    Compose prefers the process environment to the env file, so a variable left
+    here would hide the file's own value. `environ` defaults to os.environ.
+    """
+    import os
+
+    if environ is None:
+        environ = dict(os.environ)
+    needed = {"PATH", "HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "DOCKER_CONFIG"}
+    needed |= {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY"}
+    wanted = needed - set(keys)
+    return {name: value for name, value in environ.items() if name in wanted}
+
+
+def _run_env_probe(
+    command: list[str], environment: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    import re
+
+    try:
+        completed = subprocess.run(
+            command,
+            check=False,
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=120,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise EngineError(
+            "`docker compose config` timed out after 120 s", command
+        ) from error
+    if completed.returncode == 0:
+        return completed
+    stderr = completed.stderr.strip()
+    if "is not a docker command" in stderr or "unknown command" in stderr:
+        raise EngineUnavailable(
+            "The Docker Compose v2 plugin is not installed: `docker compose` is not "
+            "a docker command. Install it, then run `devenv doctor`."
+        )
+    rejected = re.search(r"failed to read ([^\n]*?): line (\d+): ([^\"'`\n]*)", stderr)
+    if rejected:
+        # The text after a quote may be part of a value, possibly a secret, so it
+        # is cut off.
+        path, line, reason = rejected.groups()
+        raise InputError(
+            f"Compose cannot read {Path(path).name}, line {line}: {reason.strip()}"
+        )
+    raise EngineError(
+        f"`docker compose config` failed: {_last_line(stderr)}", command, stderr
+    )
+
+
+def _unescape_dollars(value: str | None, unset: str) -> str | None:
+    """Undo `config`'s escaping of each literal `$` as `$$`."""
+    if value is None or value == unset:
+        return None
+    return value.replace("$$", "$")
+
+
 # --- lint and doctor ---------------------------------------------------------------
 
 
