@@ -409,6 +409,225 @@ def _unescape_dollars(value: str | None, unset: str) -> str | None:
     return value.replace("$$", "$")
 
 
+# --- Hot reload (devenv watch): copying files in, removing them, exec, recreate ---
+
+# Archives up to this size are built in memory, larger ones in a temporary file.
+_SPOOL_BYTES = 8 * 1024 * 1024
+_socket_paths: dict[tuple[str | None, str | None], str | None] = {}
+
+
+class ContainerGone(EngineError):
+    """The container was removed or is not running, so a command could not reach it."""
+
+
+def copy_into_folder(
+    container_id: str, folder: str, entries: Sequence[tuple[Path, str]]
+) -> int:
+    """Copy host files and folders below one container folder in one archive.
+
+    Each entry is (host path, path below `folder`); a folder entry copies the
+    folder alone, not its contents. The files get the host's mode bits and
+    times and belong to the container's root user, as with `docker cp`.
+    Missing parents are created, `folder` included. Host files that vanished
+    meanwhile are skipped. Returns the number of entries copied.
+    """
+    import tempfile
+
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as archive:
+        copied = _write_archive(archive, entries)
+        if _put_archive(container_id, folder, archive):
+            return copied
+        try:
+            _docker_cp(container_id, folder, archive)
+        except _FolderMissing:
+            _make_folder(container_id, folder)
+            _docker_cp(container_id, folder, archive)
+    return copied
+
+
+class _FolderMissing(Exception):
+    pass
+
+
+def _write_archive(archive, entries: Sequence[tuple[Path, str]]) -> int:
+    import tarfile
+
+    copied = 0
+    with tarfile.open(fileobj=archive, mode="w") as tar:
+        for source, name in entries:
+            try:
+                tar.add(source, arcname=name, recursive=False)
+            except FileNotFoundError:
+                continue
+            copied += 1
+    return copied
+
+
+def _put_archive(container_id: str, folder: str, archive) -> bool:
+    """Send the archive in one API request on the engine's unix socket.
+
+    This skips starting the docker CLI, which cost about 20 ms a copy with
+    Docker 20.10 on a 2-core Linux machine (bench/reload measures it). Returns
+    False when the engine is not on a local unix socket or the request fails,
+    so the caller falls back to `docker cp`, which also reports the error.
+    """
+    import http.client
+    import socket
+    from urllib.parse import quote
+
+    socket_path = _unix_socket_path()
+    if socket_path is None:
+        return False
+
+    class UnixConnection(http.client.HTTPConnection):
+        def connect(self) -> None:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(self.timeout)
+            self.sock.connect(socket_path)
+
+    size = archive.seek(0, 2)
+    archive.seek(0)
+    url = f"/containers/{container_id}/archive?path={quote(folder)}"
+    headers = {"Content-Type": "application/x-tar", "Content-Length": str(size)}
+    connection = UnixConnection("localhost", timeout=60)
+    try:
+        connection.request("PUT", url, body=archive, headers=headers)
+        response = connection.getresponse()
+        response.read()
+    except OSError as error:
+        log.debug("archive upload to %s failed: %s", container_id[:12], error)
+        return False
+    finally:
+        connection.close()
+    log.debug("archive upload to %s: HTTP %s", container_id[:12], response.status)
+    return response.status == 200
+
+
+def _unix_socket_path() -> str | None:
+    """Return the engine's unix socket per the current docker context, else None."""
+    import os
+
+    key = (os.environ.get("DOCKER_HOST"), os.environ.get("DOCKER_CONTEXT"))
+    if key not in _socket_paths:
+        command = [docker_binary(), "context", "inspect"]
+        host = _quiet([*command, "--format", "{{.Endpoints.docker.Host}}"])
+        is_unix = host.startswith("unix://")
+        _socket_paths[key] = host.removeprefix("unix://") if is_unix else None
+    return _socket_paths[key]
+
+
+def _docker_cp(container_id: str, folder: str, archive) -> None:
+    archive.seek(0)
+    command = [docker_binary(), "cp", "-", f"{container_id}:{folder}"]
+    completed = subprocess.run(
+        command, input=archive.read(), capture_output=True, check=False
+    )
+    if completed.returncode == 0:
+        return
+    stderr = completed.stderr.decode(errors="replace")
+    if _is_engine_down(stderr):
+        raise EngineUnavailable(
+            f"The Docker engine is not reachable: {_last_line(stderr)}. " + _START_HINT
+        )
+    if "must be a directory" in stderr or "No such container" in stderr:
+        # The docker CLI reports a missing container and a missing folder alike.
+        if not _container_exists(container_id):
+            raise ContainerGone(f"container {container_id[:12]} no longer exists")
+        raise _FolderMissing(folder)
+    raise EngineError(
+        f"`docker cp` into {container_id[:12]}:{folder} failed: {_last_line(stderr)}",
+        command,
+        stderr,
+    )
+
+
+def _container_exists(container_id: str) -> bool:
+    command = [docker_binary(), "inspect", "--format", "{{.Id}}", container_id]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0 and _is_engine_down(completed.stderr):
+        raise EngineUnavailable(
+            f"The Docker engine is not reachable: {_last_line(completed.stderr)}. "
+            + _START_HINT
+        )
+    return completed.returncode == 0
+
+
+def _make_folder(container_id: str, folder: str) -> None:
+    completed = exec_as(container_id, ["mkdir", "-p", folder], user="0")
+    if completed.returncode != 0:
+        stderr = completed.stderr.decode(errors="replace")
+        raise EngineError(
+            f"Cannot create {folder} in container {container_id[:12]}: "
+            f"{_last_line(stderr)}",
+            stderr=stderr,
+        )
+
+
+def remove_in_container(container_id: str, paths: Sequence[str]) -> None:
+    """Delete paths in a running container with `rm -rf`, run as root."""
+    batch_size = 1000  # keeps each command line far below the kernel's limit
+    for start in range(0, len(paths), batch_size):
+        command = ["rm", "-rf", "--", *paths[start : start + batch_size]]
+        completed = exec_as(container_id, command, user="0")
+        if completed.returncode != 0:
+            stderr = completed.stderr.decode(errors="replace")
+            raise EngineError(
+                f"Removing files in container {container_id[:12]} failed: "
+                f"{_last_line(stderr)}",
+                stderr=stderr,
+            )
+
+
+def exec_as(
+    container_id: str,
+    command: Sequence[str],
+    user: str | None = None,
+    workdir: str | None = None,
+    environment: Sequence[str] = (),
+    privileged: bool = False,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run `docker exec` and return its result, whatever the command's exit code.
+
+    Raises ContainerGone when the container is gone or stopped, and
+    EngineUnavailable when the engine is unreachable.
+    """
+    full = [docker_binary(), "exec"]
+    if user:
+        full += ["--user", user]
+    if workdir:
+        full += ["--workdir", workdir]
+    for item in environment:
+        full += ["--env", item]
+    if privileged:
+        full.append("--privileged")
+    full += [container_id, *command]
+    completed = subprocess.run(full, capture_output=True, check=False)
+    if completed.returncode != 0:
+        _raise_exec_error(container_id, completed.stderr.decode(errors="replace"))
+    return completed
+
+
+def _raise_exec_error(container_id: str, stderr: str) -> None:
+    if _is_engine_down(stderr):
+        raise EngineUnavailable(
+            f"The Docker engine is not reachable: {_last_line(stderr)}. " + _START_HINT
+        )
+    if "No such container" in stderr:
+        raise ContainerGone(f"container {container_id[:12]} no longer exists")
+    if "is not running" in stderr or "is paused" in stderr:
+        raise ContainerGone(f"container {container_id[:12]} is not running")
+
+
+def compose_up_no_deps(target: ComposeTarget, services: Sequence[str]) -> None:
+    """Run `docker compose up -d --no-deps SERVICES`: recreate them only if changed."""
+    _compose(
+        target,
+        lambda c: c.compose.up(
+            services=list(services), detach=True, dependencies=False, quiet=True
+        ),
+    )
+
+
 # --- lint and doctor ---------------------------------------------------------------
 
 
