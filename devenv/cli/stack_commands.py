@@ -21,8 +21,9 @@ def register(group: click.Group) -> None:
 @click.option("--no-wait", is_flag=True, help="Return once Compose has started the containers.")
 @click.option("--timeout", type=float, help="Seconds to wait for health (default: the profile's wait_timeout).")
 @click.option("--build", is_flag=True, help="Build images before starting.")
+@click.option("--watch", is_flag=True, help="Once up, apply file changes as `devenv watch` does, until Ctrl-C.")
 @click.pass_obj
-def up(root: str | None, profile: str, no_wait: bool, timeout: float | None, build: bool) -> None:
+def up(root: str | None, profile: str, no_wait: bool, timeout: float | None, build: bool, watch: bool) -> None:
     """Bring PROFILE up and wait until every service is ready."""
     from devenv import output
     from devenv.models import WaitResult
@@ -32,6 +33,10 @@ def up(root: str | None, profile: str, no_wait: bool, timeout: float | None, bui
     for event in stack.up(build=build, wait=not no_wait, timeout=timeout):
         if isinstance(event, WaitResult):
             click.echo(output.render_result(event, profile))
+            if event.ok and watch:
+                from devenv.cli.watch_commands import follow_changes
+
+                follow_changes(stack)
             sys.exit(0 if event.ok else 1)
         view.update(event)
 
