@@ -73,7 +73,11 @@ class Stack:
         """Raise EnvCheckFailed when `.env` has errors; warnings pass."""
         from devenv.envfile import check_environment
 
-        report = check_environment(self.workspace, self.profile)
+        # Compose's own reading of `.env` only yields warnings, which `up` does
+        # not print; `devenv env check` and `devenv doctor` show them.
+        report = check_environment(
+            self.workspace, self.profile, compare_with_compose=False
+        )
         if report.has_errors:
             raise EnvCheckFailed(report)
 
@@ -126,9 +130,10 @@ class Stack:
         rendered = self.rendered
         before = {name: s.restart_count for name, s in self.states().items()}
         started = time.monotonic()
-        runner = _ComposeUpThread(rendered.target, build, services)
+        waker = _EventWaker({engine.PROJECT_LABEL: self.project}) if wait else None
+        runner = _ComposeUpThread(rendered.target, build, services, waker)
         runner.start()
-        if not wait:
+        if waker is None:
             runner.join()
             runner.raise_error()
             yield WaitResult(ok=True, elapsed=time.monotonic() - started)
@@ -137,7 +142,7 @@ class Stack:
         specs = rendered.specs()
         if services is not None:
             specs = {name: specs[name] for name in services if name in specs}
-        with _EventWaker({engine.PROJECT_LABEL: self.project}) as waker:
+        with waker:
             waiting = health.wait_for_services(
                 specs,
                 self.states,
@@ -272,6 +277,9 @@ class _EventWaker:
         self._event.wait(seconds)
         self._event.clear()
 
+    def wake(self) -> None:
+        self._event.set()
+
     def __enter__(self) -> _EventWaker:
         return self
 
@@ -288,11 +296,13 @@ class _ComposeUpThread(threading.Thread):
         target: engine.ComposeTarget,
         build: bool,
         services: Sequence[str] | None,
+        waker: _EventWaker | None = None,
     ) -> None:
         super().__init__(name="compose-up", daemon=True)
         self._target = target
         self._build = build
         self._services = services
+        self._waker = waker
         self.error: DevenvError | None = None
 
     def run(self) -> None:
@@ -300,6 +310,10 @@ class _ComposeUpThread(threading.Thread):
             engine.compose_up(self._target, self._services, build=self._build)
         except DevenvError as error:
             self.error = error
+        finally:
+            # Compose's exit is no engine event, so wake the wait loop directly.
+            if self._waker is not None:
+                self._waker.wake()
 
     def state(self) -> str:
         if self.is_alive():
