@@ -70,18 +70,19 @@ class ServiceFollower(threading.Thread):
         self.service = service
         self._read_state = read_state
         self._sink = sink
-        self._stop = stop
+        # Not `_stop`: threading.Thread has a method of that name that join() calls.
+        self._stop_event = stop
         self._tail = tail
         self._since = since
         self._last: tuple[datetime | None, str] = (None, "")
         self._followed_run: tuple[str, str] | None = None
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stop_event.is_set():
             state = self._read_state()
             run = (state.container_id, state.started_at) if state else None
             if state is None or not state.container_id or run == self._followed_run:
-                self._stop.wait(RECHECK_INTERVAL)
+                self._stop_event.wait(RECHECK_INTERVAL)
                 continue
             if self._followed_run is not None:
                 self._sink(self.service, f"--- {self.service} restarted ---")
@@ -101,7 +102,7 @@ class ServiceFollower(threading.Thread):
 
     def _end_on_stop(self, process) -> None:
         while process.poll() is None:
-            if self._stop.wait(0.2):
+            if self._stop_event.wait(0.2):
                 process.terminate()
                 return
 
