@@ -1,0 +1,1 @@
+"""`devenv tui`: a Textual app with live service health, logs and actions."""

@@ -1,0 +1,1 @@
+"""Widgets of the TUI; they hold state and post messages, never call the engine."""
