@@ -636,3 +636,17 @@ def engine_info() -> dict[str, Any]:
     """Return `docker info` as JSON: DockerRootDir, MemTotal, ServerVersion..."""
     output = _docker([docker_binary(), "info", "--format", "{{json .}}"])
     return json.loads(output or "{}")
+
+
+# --- TUI: an interactive shell in a container ---------------------------------------
+
+
+def interactive_shell(container_id: str, shell: str = "sh") -> int:
+    """Run `docker exec -it CONTAINER SHELL` on this terminal and return its exit code.
+
+    The caller must hand over the terminal first (the TUI suspends itself).
+    Exit codes 126 and 127 mean the image has no such shell.
+    """
+    log.debug("interactive %s in %s", shell, container_id[:12])
+    command = [docker_binary(), "exec", "-it", container_id, shell]
+    return subprocess.run(command, check=False).returncode
