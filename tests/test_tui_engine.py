@@ -124,7 +124,14 @@ def test_restart_restarts_container(live_root: Path) -> None:
 
         assert stack.states()["web"].started_at != before
         await wait_until(pilot, lambda: marker in pane_texts(app), "the restart marker")
-        assert pane_texts(app).count("web listening on 8080") == 2
+        await wait_until(
+            pilot,
+            lambda: pane_texts(app).count("web listening on 8080") == 2,
+            "the second run's first line",
+        )
+        texts = pane_texts(app)
+        starts = [i for i, text in enumerate(texts) if text == "web listening on 8080"]
+        assert starts[0] < texts.index(marker) < starts[1]
 
     run(build_app(Workspace(live_root), "live"), scenario)
 
@@ -174,7 +181,8 @@ def test_stop_then_start_follows_events(live_root: Path) -> None:
         await wait_until(
             pilot, lambda: ticker_status(app) == "running", "ticker to start"
         )
-        assert ("Start ticker", "Started ticker.") in toasts(app)
+        started = ("Start ticker", "Started ticker.")
+        await wait_until(pilot, lambda: started in toasts(app), "the start toast")
 
     run(build_app(Workspace(live_root), "live"), scenario)
 
@@ -214,10 +222,12 @@ def test_down_volumes_after_confirmation_then_up(tmp_path: Path) -> None:
         assert engine.volume_names(volumes) == []
 
         await pilot.press("u")
-        await wait_until(pilot, lambda: len(toasts(app)) == 2, "up to finish")
-        title, message = toasts(app)[1]
-        assert title == "Up vault"
-        assert message.startswith("vault is ready after")
+
+        def up_messages() -> list[str]:
+            return [message for title, message in toasts(app) if title == "Up vault"]
+
+        await wait_until(pilot, up_messages, "up to finish")
+        assert up_messages()[0].startswith("vault is ready after")
 
     try:
         run(build_app(Workspace(root), "vault"), scenario)
