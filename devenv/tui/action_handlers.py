@@ -11,7 +11,6 @@ import logging
 from functools import partial
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual.app import SuspendNotSupported
 from textual.worker import get_current_worker
 
@@ -139,7 +138,7 @@ class ActionHandlers:
             return
         action_id = next(self._action_ids)
         self.main.activity_bar.started(action_id, spec.title)
-        self.main.write_activity(Text(f"started: {spec.title}"))
+        self.record_activity(f"started: {spec.title}")
         self.run_worker(
             partial(self._run_action, action_id, spec),
             thread=True,
@@ -177,15 +176,14 @@ class ActionHandlers:
     def on_action_finished(self: DevenvApp, message: ActionFinished) -> None:
         self.main.activity_bar.finished(message.action_id)
         if message.ok:
-            self.main.write_activity(Text(f"done: {message.summary}", style="green"))
+            self.record_activity(f"done: {message.summary}", "green")
             self.notify(message.summary, title=message.title, markup=False)
             return
-        self.main.write_activity(
-            Text(f"failed: {message.title}: {message.error}", style="red")
-        )
+        self.record_activity(f"failed: {message.title}: {message.error}", "red")
         self._toast_error(f"{message.title} failed", message.error)
 
     def _toast_error(self: DevenvApp, title: str, error: str) -> None:
+        error = self.mask(error)
         self.notify(
             actions.first_sentence(error), title=title, severity="error", markup=False
         )

@@ -25,7 +25,7 @@ from devenv.secrets import Masker
 from devenv.stack import ServiceStatus
 from devenv.tui.action_handlers import ActionHandlers
 from devenv.tui.backend import LiveBackend, RecordedBackend, environment_map
-from devenv.tui.events import ContainerEvent, RefreshScheduler
+from devenv.tui.events import RefreshScheduler
 from devenv.tui.logbridge import LogBridge
 from devenv.tui.logbuffer import DEFAULT_BUFFER_LINES, LogBuffer, clean_line
 from devenv.tui.messages import (
@@ -37,6 +37,7 @@ from devenv.tui.messages import (
 )
 from devenv.tui.rows import profile_summary, service_row
 from devenv.tui.screens.main import MainScreen
+from devenv.tui.state_workers import StateWorkers
 from devenv.workspace import Workspace
 
 Backend = LiveBackend | RecordedBackend
@@ -68,7 +69,7 @@ def build_app(
     return DevenvApp(backend, buffer_lines)
 
 
-class DevenvApp(ActionHandlers, App[None]):
+class DevenvApp(ActionHandlers, StateWorkers, App[None]):
     """Live health, logs and actions for a workspace's running profiles."""
 
     TITLE = "devenv"
@@ -137,72 +138,11 @@ class DevenvApp(ActionHandlers, App[None]):
             follower.join(FOLLOWER_EXIT_WAIT / max(1, len(self._followers)))
         self._bridge.remove()
 
-    # --- loading and refreshing (worker threads) -------------------------------------
-
-    def _load_initial_profiles(self) -> None:
-        try:
-            profiles = self.backend.initial_profiles()
-        except DevenvError as error:
-            self._post_failure("Cannot list profiles", str(error))
-            return
-        if not profiles:
-            self.call_from_thread(self._report_no_profiles)
-        for profile in profiles:
-            self._load_profile(profile)
-
-    def _load_profile(self, profile: str) -> None:
-        try:
-            services = self.backend.services(profile)
-            masker = self.backend.masker(profile)
-            statuses = self.backend.status(profile)
-        except DevenvError as error:
-            self._post_failure(f"Cannot load {profile}", str(error))
-            return
-        self.post_message(ProfileLoaded(profile, services, statuses, masker))
-
-    def _watch_events(self) -> None:
-        try:
-            self.backend.watch_events(
-                self._on_engine_event, self._request_all, self._stop
-            )
-        except DevenvError as error:
-            self._post_failure("Live updates stopped", str(error))
-
-    def _on_engine_event(self, event: ContainerEvent) -> None:
-        """Runs in the events thread: schedule a refresh, or load a new profile."""
-        with self._requested_lock:
-            known = event.profile in self._requested
-            new = not known and event.changes_state
-            if new and self.backend.accepts_profile(event.profile):
-                self._requested.add(event.profile)
-                self.post_message(ProfileSeen(event.profile))
-        if known:
-            self._scheduler.request(event.profile, probe=event.is_probe)
-
-    def _request_all(self) -> None:
-        with self._requested_lock:
-            profiles = sorted(self._requested)
-        for profile in profiles:
-            self._scheduler.request(profile)
-
-    def _refresh_states(self) -> None:
-        failing: set[str] = set()
-        while not self._stop.is_set():
-            for profile in self._scheduler.wait_for_due(self._stop):
-                try:
-                    statuses = self.backend.status(profile)
-                except DevenvError as error:
-                    if profile not in failing:  # one report per outage, not per event
-                        failing.add(profile)
-                        self._post_failure(f"Cannot refresh {profile}", str(error))
-                    continue
-                failing.discard(profile)
-                self.post_message(StatesChanged(profile, statuses))
+    # --- applying results (UI thread) ------------------------------------------------
 
     def set_probe_interest(self, profiles: frozenset[str]) -> None:
+        """Re-read these profiles after health probes, for their details on screen."""
         self._scheduler.watch_probes_of(profiles)
-
-    # --- applying results (UI thread) ------------------------------------------------
 
     def on_profile_seen(self, message: ProfileSeen) -> None:
         self.run_worker(partial(self._load_profile, message.profile), thread=True)
@@ -293,11 +233,19 @@ class DevenvApp(ActionHandlers, App[None]):
         self.post_message(BackgroundFailed(title, error))
 
     def on_background_failed(self, message: BackgroundFailed) -> None:
-        self.main.write_activity(Text(f"{message.title}: {message.error}", style="red"))
+        self.record_activity(f"{message.title}: {message.error}", "red")
         self._toast_error(message.title, message.error)
 
     def on_record_logged(self, message: RecordLogged) -> None:
         style = "red" if message.level in ("ERROR", "CRITICAL") else ""
-        self.main.write_activity(
-            Text(f"{message.level.lower()}: {message.text}", style=style)
-        )
+        self.record_activity(f"{message.level.lower()}: {message.text}", style)
+
+    def record_activity(self, text: str, style: str = "") -> None:
+        """Add a line to the Activity tab, with secrets masked."""
+        self.main.write_activity(Text(self.mask(text), style=style))
+
+    def mask(self, text: str) -> str:
+        """Mask the secrets of every loaded profile in text shown outside the logs."""
+        for masker in self.maskers.values():
+            text = masker.text(text)
+        return text
