@@ -8,13 +8,20 @@ from datetime import datetime, timezone
 
 import pytest
 
+from devenv.cli.tui_command import DEFAULT_BUFFER_LINES as CLI_DEFAULT_BUFFER_LINES
 from devenv.errors import InputError, StackFailed
 from devenv.models import Diagnosis, Phase, ServiceState, Verdict, WaitResult
 from devenv.stack import ServiceStatus
 from devenv.tui.actions import first_sentence, wait_summary
 from devenv.tui.events import PROBE_REFRESH_INTERVAL, RefreshScheduler, parse_event
 from devenv.tui.jobs import JobCancelled, run_detached
-from devenv.tui.logbuffer import LogBuffer, clean_line, filter_lines, parse_query
+from devenv.tui.logbuffer import (
+    DEFAULT_BUFFER_LINES,
+    LogBuffer,
+    clean_line,
+    filter_lines,
+    parse_query,
+)
 from devenv.tui.rows import format_ports, format_uptime, profile_summary, service_row
 from devenv.tui.widgets.log_model import LogModel, MatchIndex
 
@@ -409,3 +416,20 @@ def test_match_index_steps_and_shifts() -> None:
     assert matches.lines == [2, 6]
     assert matches.current == 0
     assert 6 in matches
+
+
+# --- the command line -------------------------------------------------------------------
+
+
+def test_cli_buffer_default_matches_buffer() -> None:
+    assert CLI_DEFAULT_BUFFER_LINES == DEFAULT_BUFFER_LINES
+
+
+def test_cli_rejects_unknown_profile(devenv, make_workspace) -> None:
+    root = make_workspace("tui")
+
+    result = devenv("tui", "nosuch", cwd=root)
+
+    assert result.returncode == 2
+    assert "Profile 'nosuch' not found" in result.stderr
+    assert "Available: live, vault." in result.stderr

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import click
 
-DEFAULT_BUFFER_LINES = 10_000  # the same default as devenv.tui.logbuffer, kept here
-# so that `devenv --help` need not import Textual
+# The default of devenv.tui.logbuffer, repeated here so that `devenv --help` does
+# not import Textual. A test checks that the two agree.
+DEFAULT_BUFFER_LINES = 10_000
 
 
 @click.command(name="tui")
 @click.argument("profile", required=False)
 @click.option(
     "--buffer-lines",
-    type=click.IntRange(min=100),
+    type=click.IntRange(min=1),
     default=DEFAULT_BUFFER_LINES,
     show_default=True,
     help="Log lines kept per service; older lines are dropped.",
@@ -28,9 +29,8 @@ def tui_command(root: str | None, profile: str | None, buffer_lines: int) -> Non
     from devenv.cli.common import open_workspace
     from devenv.tui.app import build_app
 
-    workspace = open_workspace(root)
+    app = build_app(open_workspace(root), profile, buffer_lines)
     engine.require_engine()
-    app = build_app(workspace, profile, buffer_lines)
     app.run()
     if app.return_code:  # Textual has printed the traceback of the crash
         raise SystemExit(app.return_code)
