@@ -2,8 +2,8 @@
 
 tests/samples/tui/recording.json contains `docker inspect` records and log lines
 captured from the sample's `live` and `vault` profiles, with ids, paths and
-times replaced by fixed values. The recording stands in for the engine so that
-screens are deterministic; tests against a real engine are in test_tui_engine.py.
+times replaced by fixed values. The recording replaces the engine so that
+screens are deterministic. Tests against a real engine are in test_tui_engine.py.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from devenv.tui.app import DevenvApp, build_app
 from devenv.tui.backend import READ_ONLY
 from devenv.tui.screens.confirm import ConfirmScreen
 from devenv.tui.screens.help import HelpScreen
+from devenv.tui.widgets.bars import LogStatusLine
 from devenv.tui.widgets.log_pane import LogPane
 from devenv.workspace import Workspace
 
@@ -48,7 +49,15 @@ async def loaded(pilot: Pilot) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: {"live", "vault"} <= set(app.statuses), "profiles")
     pane = app.main.query_one(LogPane)
-    await wait_until(pilot, lambda: len(pane.shown_lines) > 0, "log lines")
+    status_line = app.main.query_one(LogStatusLine)
+
+    def settled() -> bool:
+        shown = len(pane.shown_lines)
+        in_status_line = f"  {shown} lines" in str(status_line.content)
+        at_end = pane.scroll_y == pane.max_scroll_y
+        return shown > 0 and in_status_line and at_end and pane.size.height > 0
+
+    await wait_until(pilot, settled, "the log pane to settle")
     await pilot.pause()
 
 
