@@ -316,3 +316,53 @@ def test_runs_in_a_real_terminal(live_root: Path) -> None:
         tmux.wait_for("devenv-exit=0")
     finally:
         tmux.close()
+
+
+def test_rebuild_recreates_from_changed_dockerfile(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path)
+    stack = Stack(Workspace(root), "forge")
+    for _ in stack.up():  # the first up builds the image
+        pass
+    dockerfile = root / "compose" / "forge" / "Dockerfile"
+    first_id = stack.states()["forge"].container_id
+
+    async def scenario(app: DevenvApp, pilot: Pilot) -> None:
+        await wait_until(pilot, lambda: "forge" in app.statuses, "the forge profile")
+        await pilot.press("down")
+        await wait_until(pilot, lambda: "forge build one" in pane_texts(app), "log")
+
+        dockerfile.write_text(dockerfile.read_text().replace("one", "two"))
+        await pilot.press("b")
+        await wait_until(pilot, lambda: "forge build two" in pane_texts(app), "new log")
+
+        assert stack.states()["forge"].container_id != first_id
+
+        def rebuilt() -> list[str]:
+            return [
+                message for title, message in toasts(app) if title == "Rebuild forge"
+            ]
+
+        await wait_until(pilot, rebuilt, "the rebuild toast")
+        assert rebuilt()[0].startswith("forge is ready after")
+
+    try:
+        run(build_app(Workspace(root), "forge"), scenario)
+    finally:
+        stack.down(volumes=True)
+        image = f"{stack.project}-forge"
+        subprocess.run(
+            ["docker", "image", "rm", "-f", image], check=False, capture_output=True
+        )
+
+
+def test_rebuild_without_build_section_is_rejected(live_root: Path) -> None:
+    async def scenario(app: DevenvApp, pilot: Pilot) -> None:
+        await select(pilot, "web")
+        await pilot.press("b")
+        await wait_until(pilot, lambda: toasts(app), "a toast")
+
+        title, message = toasts(app)[0]
+        assert title == "Rebuild web failed"
+        assert message.startswith("Service web has no build section")
+
+    run(build_app(Workspace(live_root), "live"), scenario)

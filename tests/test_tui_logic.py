@@ -432,4 +432,4 @@ def test_cli_rejects_unknown_profile(devenv, make_workspace) -> None:
 
     assert result.returncode == 2
     assert "Profile 'nosuch' not found" in result.stderr
-    assert "Available: live, vault." in result.stderr
+    assert "Available: forge, live, vault." in result.stderr
