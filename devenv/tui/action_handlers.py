@@ -18,7 +18,7 @@ from devenv.errors import DevenvError
 from devenv.models import ServiceState
 from devenv.tui import actions
 from devenv.tui.jobs import JobCancelled, run_detached
-from devenv.tui.messages import ActionFinished, ActionProgress
+from devenv.tui.messages import ActionFinished, ActionProgress, skip_when_closing
 from devenv.tui.screens.confirm import ConfirmScreen
 from devenv.tui.screens.help import HelpScreen
 
@@ -170,9 +170,11 @@ class ActionHandlers:
         else:
             self.post_message(ActionFinished(action_id, spec.title, summary))
 
+    @skip_when_closing
     def on_action_progress(self: DevenvApp, message: ActionProgress) -> None:
         self.main.activity_bar.progressed(message.action_id, message.text)
 
+    @skip_when_closing
     def on_action_finished(self: DevenvApp, message: ActionFinished) -> None:
         self.main.activity_bar.finished(message.action_id)
         if message.ok:

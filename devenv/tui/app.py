@@ -34,6 +34,7 @@ from devenv.tui.messages import (
     ProfileSeen,
     RecordLogged,
     StatesChanged,
+    skip_when_closing,
 )
 from devenv.tui.rows import profile_summary, service_row
 from devenv.tui.screens.main import MainScreen
@@ -147,6 +148,7 @@ class DevenvApp(ActionHandlers, StateWorkers, App[None]):
     def on_profile_seen(self, message: ProfileSeen) -> None:
         self.run_worker(partial(self._load_profile, message.profile), thread=True)
 
+    @skip_when_closing
     def on_profile_loaded(self, message: ProfileLoaded) -> None:
         profile = message.profile
         first_load = profile not in self.services
@@ -158,6 +160,7 @@ class DevenvApp(ActionHandlers, StateWorkers, App[None]):
         if first_load:
             self._follow_logs(profile)
 
+    @skip_when_closing
     def on_states_changed(self, message: StatesChanged) -> None:
         if message.profile in self.services:
             self._apply_statuses(message.profile, message.statuses)
@@ -197,6 +200,7 @@ class DevenvApp(ActionHandlers, StateWorkers, App[None]):
         self._followers += followers
         self.drain_logs()
 
+    @skip_when_closing
     def drain_logs(self) -> None:
         """Move lines from the follower threads into the buffer and the log pane."""
         if not self._inbox:
@@ -207,6 +211,7 @@ class DevenvApp(ActionHandlers, StateWorkers, App[None]):
             batch.append(self.logs.append(profile, service, text))
         self.main.append_logs(batch)
 
+    @skip_when_closing
     def _show_uptimes(self) -> None:
         now = self.backend.now()
         uptimes = {
@@ -232,10 +237,12 @@ class DevenvApp(ActionHandlers, StateWorkers, App[None]):
     def _post_failure(self, title: str, error: str) -> None:
         self.post_message(BackgroundFailed(title, error))
 
+    @skip_when_closing
     def on_background_failed(self, message: BackgroundFailed) -> None:
         self.record_activity(f"{message.title}: {message.error}", "red")
         self._toast_error(message.title, message.error)
 
+    @skip_when_closing
     def on_record_logged(self, message: RecordLogged) -> None:
         style = "red" if message.level in ("ERROR", "CRITICAL") else ""
         self.record_activity(f"{message.level.lower()}: {message.text}", style)

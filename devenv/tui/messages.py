@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from textual.message import Message
 
 from devenv.secrets import Masker
 from devenv.stack import ServiceStatus
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def skip_when_closing(handler: Handler) -> Handler:
+    """Skip an app method once the app exits and its main screen is gone.
+
+    Workers and timers can deliver results after the screen was removed, and
+    updating its widgets then raises NoMatches.
+    """
+
+    @functools.wraps(handler)
+    def guarded(self: Any, *args: Any) -> Any:
+        if self.main.is_attached:
+            return handler(self, *args)
+        return None
+
+    return guarded  # type: ignore[return-value]
 
 
 class ProfileLoaded(Message):
