@@ -71,7 +71,8 @@ class LogStatusLine(Static):
     ) -> None:
         text = Text(source, style="bold")
         if status is not None:
-            text.append(f"  {status.shown} lines")
+            noun = "line" if status.shown == 1 else "lines"
+            text.append(f"  {status.shown} {noun}")
         if filter_text:
             text.append(f"  filter '{filter_text}'", style="cyan")
         if search_text:
