@@ -185,7 +185,7 @@ def wait_for_services(
     read_states: Callable[[], Mapping[str, ServiceState]],
     timeout: float,
     compose_state: Callable[[], str],
-    restarts_before: Mapping[str, int] | None = None,
+    before: Mapping[str, ServiceState] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
@@ -193,10 +193,13 @@ def wait_for_services(
     """Poll states until every service is ready, one fails, or time runs out.
 
     `compose_state` returns "running", "done" or "failed" for the `compose up`
-    that runs meanwhile. Yields a ServiceProgress for every change of verdict
-    and returns the failed services, () on success, or None on timeout.
+    that runs meanwhile, and `before` holds the containers that existed when
+    it started. Yields a ServiceProgress for every change of verdict and
+    returns the failed services, () when all are ready, or None on timeout.
+    After a failed `compose up` it returns the services not ready, which may
+    be none, so the caller must check Compose's own result as well.
     """
-    restarts_before = restarts_before or {}
+    before = before or {}
     started = clock()
     verdicts: dict[str, Verdict] = {}
     while True:
@@ -204,8 +207,8 @@ def wait_for_services(
         states = read_states()
         for name, spec in specs.items():
             state = states.get(name, ServiceState(service=name))
-            judged = assess(spec, state, restarts_before.get(name, 0), wall_clock())
-            verdict = _with_dependencies(spec, judged, verdicts)
+            verdict = _judge(spec, state, before.get(name), compose, wall_clock())
+            verdict = _with_dependencies(spec, verdict, verdicts)
             if verdicts.get(name) != verdict:
                 verdicts[name] = verdict
                 yield ServiceProgress(name, verdict, clock() - started)
@@ -220,6 +223,27 @@ def wait_for_services(
         if clock() - started >= timeout:
             return None
         sleep(POLL_INTERVAL)
+
+
+def _judge(
+    spec: ServiceSpec,
+    state: ServiceState,
+    earlier: ServiceState | None,
+    compose: str,
+    now: datetime,
+) -> Verdict:
+    """Assess a service, without blaming it for a run that predates this `up`.
+
+    A container that failed before `up` started is recreated or restarted by
+    Compose, so its old failure counts only once Compose has finished.
+    """
+    same_container = earlier is not None and earlier.container_id == state.container_id
+    restarts_before = earlier.restart_count if same_container else 0
+    verdict = assess(spec, state, restarts_before, now)
+    unchanged = same_container and earlier.started_at == state.started_at
+    if unchanged and compose == "running" and verdict.phase is Phase.FAILED:
+        return Verdict(Phase.WAITING, "earlier run failed; waiting for Compose")
+    return verdict
 
 
 def _not_started(

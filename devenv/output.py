@@ -62,9 +62,14 @@ def render_result(result: WaitResult, profile: str) -> str:
             f"✖ {profile} timed out after {result.elapsed:.0f}s; "
             f"{len(result.diagnoses)} service(s) not ready."
         )
-    else:
+    elif result.diagnoses:
         names = ", ".join(d.service for d in result.diagnoses)
         lines.append(f"✖ {profile} failed after {result.elapsed:.1f}s: {names}.")
+    else:
+        lines.append(
+            f"✖ {profile} failed after {result.elapsed:.1f}s: `docker compose up` "
+            "failed, so the running containers may not match the files."
+        )
     for diagnosis in result.diagnoses:
         lines += render_diagnosis(diagnosis)
     if result.compose_error:

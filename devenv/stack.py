@@ -25,6 +25,7 @@ from devenv.workspace import Workspace
 
 LOG_TAIL_LINES = 20
 PROBES_SHOWN = 3
+COMPOSE_GRACE_SECONDS = 20.0
 
 
 class EnvCheckFailed(DevenvError):
@@ -128,7 +129,7 @@ class Stack:
         rendering.join()
         ports.require_free_ports(self.rendered)
         rendered = self.rendered
-        before = {name: s.restart_count for name, s in self.states().items()}
+        before = self.states()
         started = time.monotonic()
         waker = _EventWaker({engine.PROJECT_LABEL: self.project}) if wait else None
         runner = _ComposeUpThread(rendered.target, build, services, waker)
@@ -148,7 +149,7 @@ class Stack:
                 self.states,
                 timeout or self.profile.wait_timeout,
                 compose_state=runner.state,
-                restarts_before=before,
+                before=before,
                 sleep=waker.sleep,
             )
             outcome = yield from waiting
@@ -165,8 +166,11 @@ class Stack:
     def _result(
         self, outcome: tuple[str, ...] | None, elapsed: float, runner: _ComposeUpThread
     ) -> WaitResult:
-        if outcome == ():
+        if outcome == () and runner.error is None:
             return WaitResult(ok=True, elapsed=elapsed)
+        # Let Compose finish what it started, so it is not cut off mid-build
+        # or mid-start when devenv exits; its error then joins the report.
+        runner.join(COMPOSE_GRACE_SECONDS)
         specs = self.rendered.specs()
         states = self.states()
         if outcome is None:

@@ -214,3 +214,39 @@ def test_state_from_recorded_inspect() -> None:
     assert parsed.probes[-1].output == "probe-says-no"
     assert parsed.probes[-1].exit_code == 1
     assert parsed.profile == "sick"
+
+
+def test_failure_of_an_earlier_run_waits_for_compose() -> None:
+    specs = {"svc": spec()}
+    earlier = state("exited", exit_code=1)
+    rerun = ServiceState(
+        "svc", "c1", status="running", started_at="2026-12-04T10:00:09Z"
+    )
+    sequence = [{"svc": earlier}, {"svc": rerun}]
+    composes = iter(["running", "running", "done"])
+    clock = {"now": 0.0}
+    waiting = wait_for_services(
+        specs,
+        lambda: sequence.pop(0) if len(sequence) > 1 else sequence[0],
+        10.0,
+        compose_state=lambda: next(composes, "done"),
+        before={"svc": earlier},
+        clock=lambda: clock["now"],
+        sleep=lambda seconds: clock.update(now=clock["now"] + seconds),
+        wall_clock=lambda: LATER + timedelta(seconds=10),
+    )
+    reasons = []
+    try:
+        while True:
+            reasons.append(next(waiting).verdict.reason)
+    except StopIteration as stop:
+        outcome = stop.value
+    assert reasons[0] == "earlier run failed; waiting for Compose"
+    assert outcome == ()
+
+
+def test_earlier_failure_counts_once_compose_is_done() -> None:
+    specs = {"svc": spec()}
+    earlier = state("exited", exit_code=1)
+    _, outcome, _ = run_wait([{"svc": earlier}], specs, compose="done")
+    assert outcome == ("svc",)

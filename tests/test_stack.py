@@ -240,3 +240,30 @@ def _workspace_key(root: Path) -> str:
     from devenv.workspace import Workspace
 
     return Workspace(root.resolve()).key
+
+
+def test_compose_failure_fails_up_over_healthy_containers(devenv, make_workspace) -> None:
+    root = make_workspace("trio")
+    assert devenv("up", "solo", cwd=root).returncode == 0
+    fragment = root / "compose" / "web.yaml"
+    fragment.write_text(fragment.read_text().replace("${TEST_IMAGE:-devenv-test/busybox:1}", "devenv-test/busybox:no-such-tag"))
+
+    result = devenv("up", "solo", cwd=root)
+    assert result.returncode == 1
+    assert "is up" not in result.stdout
+    assert "docker compose up` failed" in result.stdout
+    assert "Compose reported:" in result.stdout
+
+
+def test_up_recovers_after_a_failed_job(devenv, make_workspace) -> None:
+    root = make_workspace("trio")
+    env = root / ".env"
+    env.write_text(env.read_text().replace("SEED_EXIT=0", "SEED_EXIT=1"))
+    failed = devenv("up", "trio", cwd=root)
+    assert failed.returncode == 1
+    assert "Service seed: exited with code 1" in failed.stdout
+
+    env.write_text(env.read_text().replace("SEED_EXIT=1", "SEED_EXIT=0"))
+    recovered = devenv("up", "trio", cwd=root)
+    assert recovered.returncode == 0, recovered.stdout
+    assert "trio is up" in recovered.stdout
