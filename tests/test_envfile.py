@@ -99,8 +99,8 @@ READING_CASES = [
     ("dotted key", "a.b-c=1\n", [("a.b-c", "1", 1)]),
     # A key may be called `export`.
     ("key named export", "export=1\n", [("export", "1", 1)]),
-    # After `= ` a `#` starts the value, not a comment.
-    ("hash after equals", "A= #c\n", [("A", "#c", 1)]),
+    # Right after `=`, a `#` starts the value, not a comment.
+    ("hash right after equals", "A=#c\n", [("A", "#c", 1)]),
     # Only ` #` ends an unquoted value.
     ("hash then comment", "A=x#y #z\n", [("A", "x#y", 1)]),
     # Empty single quotes.
@@ -147,10 +147,22 @@ INVALID_SAMPLES = [
 ]
 
 
+# Lines that python-dotenv releases read differently, so only the comparison with
+# the installed release can check them. From 1.2.4 on, `A= #c` is an empty value
+# and a comment; before, it is the value `#c`.
+RELEASE_DEPENDENT_SAMPLES = [
+    ("hash after equals", "A= #c\n"),
+    ("hash after tab", "A=\t#c #d\n"),
+    ("bare hash after space", "A= #\nB=2\n"),
+    ("hash after space then quote", "A= #'c'\n"),
+]
+PARSE_STREAM_SAMPLES = READING_CASES + INVALID_SAMPLES + RELEASE_DEPENDENT_SAMPLES
+
+
 @pytest.mark.parametrize(
     "text",
-    [case[1] for case in READING_CASES + INVALID_SAMPLES],
-    ids=[case[0] for case in READING_CASES + INVALID_SAMPLES],
+    [case[1] for case in PARSE_STREAM_SAMPLES],
+    ids=[case[0] for case in PARSE_STREAM_SAMPLES],
 )
 def test_reader_matches_dotenv_parse_stream(tmp_path: Path, text: str) -> None:
     path = tmp_path / ".env"

@@ -59,12 +59,15 @@ class _OffsetReader(dotenv_parser.Reader):
 # an unquoted value without inner whitespace or a single-quoted value without
 # backslashes, then an optional comment. Any other line is left to python-dotenv's
 # parser. This is several times faster on large files, and a test checks that both
-# read samples alike.
+# read samples alike with the installed python-dotenv.
+# An unquoted value that starts with `#` is left to the parser too, because
+# releases read `KEY= #c` differently: 1.2.4 reads an empty value and a comment,
+# earlier ones the value `#c`.
 _LINE = re.compile(
     r"^[^\S\n]*(?:"
     r"#(?P<comment>[^\n]*)"
     r"|(?:export[^\S\n]+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)[^\S\n]*=[^\S\n]*"
-    r"(?:'(?P<quoted>[^'\\\n]*)'|(?P<plain>[^\s'\"]\S*)?)[^\S\n]*(?:#[^\n]*)?"
+    r"(?:(?:'(?P<quoted>[^'\\\n]*)'|(?P<plain>[^\s'\"#]\S*))[^\S\n]*(?:#[^\n]*)?)?"
     r"|(?P<other>\S[^\n]*)"
     r")$",
     re.MULTILINE,
