@@ -27,7 +27,7 @@ PROFILE_LABEL = "dev.devenv.profile"
 
 _START_HINT = (
     "Start the Docker engine (Docker Desktop, `sudo systemctl start docker`, "
-    "or `dockerd &`), then run `devenv doctor`."
+    "or `dockerd &`)."
 )
 
 
@@ -58,8 +58,8 @@ def require_engine() -> None:
         run([binary, "version", "--format", "{{.Server.Version}}"])
     except DockerException as error:
         raise EngineUnavailable(
-            f"The Docker engine is not reachable: {_last_line(error.stderr)}. "
-            + _START_HINT
+            f"The Docker engine is not reachable. {_START_HINT} "
+            f"The docker CLI reported: {_last_line(error.stderr)}"
         ) from error
 
 
@@ -209,6 +209,14 @@ def container_logs(
         command += ["--since", since]
     command.append(container_id)
     completed = subprocess.run(command, capture_output=True, text=True, errors="replace")
+    if completed.returncode != 0:
+        raise EngineError(
+            f"`docker logs` failed for container {container_id[:12]}: "
+            f"{_last_line(completed.stderr)}",
+            command=command,
+            stderr=completed.stderr,
+        )
+    # The container's own stderr arrives on docker's stderr.
     return completed.stdout + completed.stderr
 
 

@@ -86,3 +86,4 @@ class WaitResult:
     diagnoses: tuple[Diagnosis, ...] = ()
     compose_error: str = ""
     next_steps: tuple[str, ...] = field(default_factory=tuple)
+    waited: bool = True

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from devenv.models import Diagnosis, Phase, ServiceProgress, Verdict, WaitResult
+
+if TYPE_CHECKING:
+    from devenv.secrets import Masker
 
 SYMBOLS = {Phase.READY: "✔", Phase.WAITING: "…", Phase.FAILED: "✖"}
 COLOURS = {Phase.READY: "\x1b[32m", Phase.WAITING: "\x1b[33m", Phase.FAILED: "\x1b[31m"}
@@ -17,17 +20,18 @@ SERVICE_COLOURS = ("\x1b[36m", "\x1b[35m", "\x1b[34m", "\x1b[33m", "\x1b[32m", "
 class ProgressView:
     """Shows waiting progress: a redrawn block on a terminal, plain lines when piped."""
 
-    def __init__(self, services: Sequence[str], stream: TextIO = sys.stdout) -> None:
+    def __init__(self, services: Sequence[str] = (), stream: TextIO = sys.stdout) -> None:
         self._stream = stream
         self._live = stream.isatty()
         self._order = list(services)
         self._verdicts: dict[str, tuple[Verdict, float]] = {}
         self._drawn = 0
-        self._width = max((len(s) for s in services), default=8)
+        self._width = max((len(s) for s in services), default=12)
 
     def update(self, event: ServiceProgress) -> None:
         if event.service not in self._order:
             self._order.append(event.service)
+            self._width = max(self._width, len(event.service))
         self._verdicts[event.service] = (event.verdict, event.elapsed)
         if self._live:
             self._redraw()
@@ -54,6 +58,11 @@ class ProgressView:
 
 
 def render_result(result: WaitResult, profile: str) -> str:
+    if result.ok and not result.waited:
+        return (
+            f"✔ {profile} started in {result.elapsed:.1f}s; not waiting for health. "
+            f"`devenv status {profile}` shows it."
+        )
     if result.ok:
         return f"✔ {profile} is up: every service is ready ({result.elapsed:.1f}s)."
     lines = []
@@ -124,3 +133,17 @@ def log_prefix(service: str, index: int, width: int, colour: bool) -> str:
 
 def _shorten(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_env_errors(report: Any, masker: Masker) -> str:
+    """List the error findings of an env report, one line each, masked."""
+    lines = []
+    for finding in report.findings:
+        if finding.severity != "error":
+            continue
+        where = f"{finding.file}:{finding.line}" if finding.line else f"{finding.file}"
+        key = f"{finding.key}: " if finding.key else ""
+        lines.append(
+            masker.text(f"{where}: error: {key}{finding.message} (fix: {finding.fix})")
+        )
+    return "\n".join(lines)

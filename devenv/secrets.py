@@ -13,6 +13,9 @@ _SECRET_NAME = re.compile(
 )
 # Values this short are too likely to occur inside ordinary words to mask in text.
 _MIN_MASKED_LENGTH = 4
+# The password of a URL such as postgres://user:password@host/db, which may
+# reach a container under a name that does not look secret (DATABASE_URL).
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s/]+)(@)")
 
 
 def is_secret_name(name: str) -> bool:
@@ -29,9 +32,14 @@ class Masker:
         self.add(values)
 
     def add(self, values: Iterable[str]) -> None:
-        for value in values:
-            if value and len(value) >= _MIN_MASKED_LENGTH:
-                self._values.add(value)
+        new = {
+            value
+            for value in values
+            if value and len(value) >= _MIN_MASKED_LENGTH and value not in self._values
+        }
+        if not new:
+            return
+        self._values |= new
         # Longest first, so a secret that contains another is masked whole.
         ordered = sorted(self._values, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
@@ -48,9 +56,11 @@ class Masker:
         )
 
     def text(self, text: str) -> str:
-        if self._pattern is None or not text:
+        if not text:
             return text
-        return self._pattern.sub(MASK, text)
+        if self._pattern is not None:
+            text = self._pattern.sub(MASK, text)
+        return _URL_PASSWORD.sub(rf"\g<1>{MASK}\g<3>", text)
 
     def data(self, value: Any, key: str = "") -> Any:
         """Mask a JSON-like structure: secret-named keys whole, known values anywhere."""

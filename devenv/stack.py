@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -21,7 +22,9 @@ from devenv.models import (
 )
 from devenv.profiles import Profile, resolve_profile
 from devenv.secrets import Masker
-from devenv.workspace import Workspace
+from devenv.workspace import Workspace, check_name
+
+log = logging.getLogger("devenv")
 
 LOG_TAIL_LINES = 20
 PROBES_SHOWN = 3
@@ -33,12 +36,13 @@ class EnvCheckFailed(DevenvError):
 
     exit_code = 1
 
-    def __init__(self, report) -> None:
+    def __init__(self, report, profile: str) -> None:
         count = sum(1 for f in report.findings if f.severity == "error")
         super().__init__(
-            f"{report.env_path}: {count} error(s) in the environment; nothing was "
-            "started. Fix them (`devenv env check` lists them, `devenv env init` "
-            "adds missing keys), then run the command again."
+            f"{report.env_path}: {count} error(s) in the environment, listed above; "
+            f"nothing was started. Fix them (`devenv env check --profile {profile}` "
+            "shows warnings too, `devenv env init` adds missing keys), then run the "
+            "command again."
         )
         self.report = report
 
@@ -56,9 +60,15 @@ class Stack:
     """One profile of one workspace: render, bring up, wait, inspect, tear down."""
 
     def __init__(self, workspace: Workspace, profile_name: str) -> None:
+        check_name(profile_name, "profile")
         self.workspace = workspace
-        self.profile: Profile = resolve_profile(workspace, profile_name)
+        self.name = profile_name
         self.project = project_name(workspace, profile_name)
+
+    @cached_property
+    def profile(self) -> Profile:
+        """The resolved profile; resolving late lets `down` work on a broken one."""
+        return resolve_profile(self.workspace, self.name)
 
     @cached_property
     def rendered(self) -> RenderedProfile:
@@ -68,7 +78,11 @@ class Stack:
     def masker(self) -> Masker:
         from devenv.envfile import load_masker
 
-        return load_masker(self.workspace, self.profile)
+        try:
+            profile = self.profile
+        except InputError:
+            return load_masker(self.workspace)
+        return load_masker(self.workspace, profile)
 
     def check_environment(self) -> None:
         """Raise EnvCheckFailed when `.env` has errors; warnings pass."""
@@ -80,7 +94,7 @@ class Stack:
             self.workspace, self.profile, compare_with_compose=False
         )
         if report.has_errors:
-            raise EnvCheckFailed(report)
+            raise EnvCheckFailed(report, self.name)
 
     def states(self) -> dict[str, ServiceState]:
         """Read the newest container of each service of the project."""
@@ -94,7 +108,22 @@ class Stack:
             created = data.get("Created", "")
             if service and (service not in newest or newest[service][0] < created):
                 newest[service] = (created, health.state_from_inspect(service, data))
-        return {name: pair[1] for name, pair in newest.items()}
+        states = {name: pair[1] for name, pair in newest.items()}
+        self._learn_secrets(states.values())
+        return states
+
+    def _learn_secrets(self, states: Iterable[ServiceState]) -> None:
+        """Mask secrets as the containers hold them, which may differ from `.env`.
+
+        A container keeps the value it was created with after `.env` changes,
+        and a variable exported in the shell overrides `.env` for Compose.
+        """
+        environment = {}
+        for state in states:
+            for entry in state.environment:
+                key, _, value = entry.partition("=")
+                environment[key] = value
+        self.masker.add_from_environment(environment)
 
     def status(self) -> list[ServiceStatus]:
         specs = self.rendered.specs()
@@ -137,7 +166,7 @@ class Stack:
         if waker is None:
             runner.join()
             runner.raise_error()
-            yield WaitResult(ok=True, elapsed=time.monotonic() - started)
+            yield WaitResult(ok=True, elapsed=time.monotonic() - started, waited=False)
             return
 
         specs = rendered.specs()
@@ -155,6 +184,36 @@ class Stack:
             outcome = yield from waiting
         elapsed = time.monotonic() - started
         yield self._result(outcome, elapsed, runner)
+
+    def wait(
+        self, services: Sequence[str] | None = None, timeout: float | None = None
+    ) -> Iterator[ServiceProgress | WaitResult]:
+        """Wait until the services (all when None) are ready, without changing them."""
+        specs = self.rendered.specs()
+        if services is not None:
+            specs = {name: specs[name] for name in services if name in specs}
+        started = time.monotonic()
+        with _EventWaker({engine.PROJECT_LABEL: self.project}) as waker:
+            outcome = yield from health.wait_for_services(
+                specs,
+                self.states,
+                timeout or self.profile.wait_timeout,
+                compose_state=lambda: "done",
+                sleep=waker.sleep,
+            )
+        elapsed = time.monotonic() - started
+        if outcome == ():
+            yield WaitResult(ok=True, elapsed=elapsed)
+            return
+        names = list(outcome) if outcome is not None else list(specs)
+        states = self.states()
+        yield WaitResult(
+            ok=False,
+            elapsed=elapsed,
+            timed_out=outcome is None,
+            diagnoses=tuple(self.diagnose(name, states) for name in names),
+            next_steps=self.next_steps(names),
+        )
 
     def _render_quietly(self) -> None:
         """Render ahead in a thread; an error is raised again on the main thread."""
@@ -226,14 +285,18 @@ class Stack:
         engine.compose_down(self._down_target(), volumes=volumes)
 
     def _down_target(self) -> engine.ComposeTarget:
-        """Target for `down`: the rendered files when they still render, else none.
+        """Target for `down`: the rendered files when they still render.
 
-        `down` must work even after a fragment was broken or deleted, so it
-        falls back to the project name alone, which Compose accepts for down.
+        `down` must work even after the profile or a fragment was broken or
+        deleted, so while the project still has containers it falls back to
+        the project name alone, which Compose accepts for down.
         """
         try:
             return self.rendered.target
         except InputError:
+            if not engine.list_container_ids({engine.PROJECT_LABEL: self.project}):
+                raise
+            log.warning("%s does not render; removing project %s by name", self.name, self.project)
             return engine.ComposeTarget(
                 project=self.project,
                 files=(),

@@ -61,10 +61,13 @@ def find_workspace(
     explicit = environ.get("DEVENV_ROOT")
     if explicit:
         root = Path(explicit).expanduser().resolve()
-        if not (root / "profiles").is_dir():
+        missing = [name for name in ("profiles", "compose") if not (root / name).is_dir()]
+        if missing:
+            folders = " and ".join(f"{name}/" for name in missing)
             raise InputError(
-                f"DEVENV_ROOT={explicit} has no profiles/ folder. "
-                "Point it at a workspace, or unset it."
+                f"{root} is not a devenv workspace: it has no {folders} folder. "
+                "Point --root (or DEVENV_ROOT) at a folder with profiles/ and "
+                "compose/ in it."
             )
         return Workspace(root)
 

@@ -603,7 +603,7 @@ def start_container(
 
 
 def remove_container(name: str) -> None:
-    subprocess.run(["docker", "rm", "--force", name], capture_output=True)
+    subprocess.run(["docker", "rm", "--force", "--volumes", name], capture_output=True)
 
 
 def wait_until_ready(

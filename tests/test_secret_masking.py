@@ -48,6 +48,14 @@ def test_secrets_masked_in_every_output(devenv, leaky: Path) -> None:
     logs = devenv("logs", "leaky", cwd=leaky)
     assert "url is postgres://app:******@db:5432/app" in logs.stdout
 
+    # The running container keeps the values it was created with after .env
+    # changes, so they stay masked.
+    env = leaky / ".env"
+    env.write_text(env.read_text().replace(TOKEN, "tok-rotated-9z8y7x").replace(PASSWORD, "pw-rotated-6w5v4u"))
+    rotated = devenv("logs", "leaky", cwd=leaky)
+    assert "token is ******" in rotated.stdout
+    assert_no_secret(rotated.stdout + rotated.stderr)
+
 
 def test_masker_hides_values_inside_strings() -> None:
     from devenv.secrets import Masker

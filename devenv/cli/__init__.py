@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import click
@@ -27,6 +28,11 @@ class DevenvGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # The reader (`| head`) went away; say nothing more on the closed pipe.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(1)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception:  # noqa: BLE001 - the last resort: keep the evidence
@@ -86,7 +92,8 @@ def _write_crash_log() -> str:
     "--root",
     type=click.Path(file_okay=False, exists=True),
     envvar="DEVENV_ROOT",
-    help="Workspace folder (default: found by walking up from the current folder).",
+    help="Workspace folder; also read from DEVENV_ROOT (default: found by walking "
+    "up from the current folder).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log every engine call to stderr.")
 @click.version_option(package_name="devenv")
