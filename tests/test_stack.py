@@ -206,7 +206,7 @@ def test_unreachable_engine_exits_3_with_hint(make_workspace, tmp_path: Path) ->
     )
     assert result.returncode == 3
     assert "not reachable" in result.stderr
-    assert "devenv doctor" in result.stderr
+    assert "Start the Docker engine" in result.stderr
 
 
 def test_logs_follow_survives_restart(devenv, make_workspace) -> None:
