@@ -18,7 +18,7 @@ _NO_NETWORKS_MODES = re.compile(r"^(host|none|service:.*|container:.*)$")
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """What waiting and reporting need to know about one service of the model."""
+    """The facts about one service of the model that waiting and reporting use."""
 
     name: str
     has_healthcheck: bool
@@ -118,7 +118,7 @@ def write_override(
 
 
 def _ignore_state_dir(workspace: Workspace) -> None:
-    """Keep .devenv/ out of git even where the workspace's .gitignore forgets it."""
+    """Keep .devenv/ out of git even where the workspace's .gitignore omits it."""
     ignore = workspace.state_dir / ".gitignore"
     if not ignore.exists():
         ignore.write_text("*\n")

@@ -193,7 +193,7 @@ def wait_for_services(
     """Poll states until every service is ready, one fails, or time runs out.
 
     `compose_state` returns "running", "done" or "failed" for the `compose up`
-    that runs meanwhile, and `before` holds the containers that existed when
+    that runs meanwhile, and `before` contains the containers that existed when
     it started. Yields a ServiceProgress for every change of verdict and
     returns the failed services, () when all are ready, or None on timeout.
     After a failed `compose up` it returns the services not ready, which may

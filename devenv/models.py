@@ -49,7 +49,7 @@ class Phase(str, Enum):
 
 @dataclass(frozen=True)
 class Verdict:
-    """Where one service stands while waiting, with a short human reason."""
+    """The state of one service while waiting, with a short human reason."""
 
     phase: Phase
     reason: str

@@ -19,7 +19,7 @@ _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s/]+)(@)")
 
 
 def is_secret_name(name: str) -> bool:
-    """Tell whether a variable name looks like it holds a secret (PASSWORD, TOKEN...)."""
+    """Tell whether a variable name looks like it contains a secret (PASSWORD, TOKEN...)."""
     return bool(_SECRET_NAME.search(name))
 
 

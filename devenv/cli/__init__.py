@@ -29,7 +29,7 @@ class DevenvGroup(click.Group):
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
         except BrokenPipeError:
-            # The reader (`| head`) went away; say nothing more on the closed pipe.
+            # The reader (`| head`) went away, so write nothing more to the pipe.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(1)

@@ -90,14 +90,13 @@ def profile_rows(workspace: Workspace) -> list[dict[str, Any]]:
             description = load_profile_file(workspace, name).description
         except DevenvError as error:
             description = f"(invalid: {error})"
-        count = None if running is None else running.get(name, 0)
-        rows.append(
-            {
-                "profile": name,
-                "description": description,
-                "running": "unknown" if count is None else (f"{count} running" if count else "no"),
-            }
-        )
+        if running is None:
+            state = "unknown"
+        elif running.get(name, 0):
+            state = f"{running[name]} running"
+        else:
+            state = "no"
+        rows.append({"profile": name, "description": description, "running": state})
     return rows
 
 
