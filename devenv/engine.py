@@ -33,7 +33,7 @@ _START_HINT = (
 
 @dataclass(frozen=True)
 class ComposeTarget:
-    """Which files, env file and project one compose command works on."""
+    """The files, env file and project of one compose command."""
 
     project: str
     files: tuple[Path, ...]
@@ -52,7 +52,7 @@ def docker_binary() -> str:
 
 
 def require_engine() -> None:
-    """Raise EngineUnavailable unless the docker CLI answers and the engine is up."""
+    """Raise EngineUnavailable unless the docker CLI runs and the engine is reachable."""
     binary = docker_binary()
     try:
         run([binary, "version", "--format", "{{.Server.Version}}"])
