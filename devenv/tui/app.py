@@ -66,7 +66,7 @@ def build_app(
         return DevenvApp(RecordedBackend(workspace, recording), buffer_lines)
     backend = LiveBackend(workspace, profile)
     if profile is not None:
-        backend.stack(profile)  # rejects an unknown profile before the screen opens
+        backend.check_profile(profile)
     return DevenvApp(backend, buffer_lines)
 
 

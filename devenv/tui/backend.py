@@ -20,6 +20,7 @@ from devenv.compose import RenderedProfile
 from devenv.errors import DevenvError, InputError
 from devenv.logs import LogSink, ServiceFollower, follow_logs
 from devenv.models import ServiceProgress, ServiceState, WaitResult
+from devenv.profiles import resolve_profile
 from devenv.secrets import Masker
 from devenv.stack import ServiceStatus, Stack, running_profiles
 from devenv.tui.events import ContainerEvent, parse_event
@@ -53,6 +54,10 @@ class LiveBackend:
             if profile not in self._stacks:
                 self._stacks[profile] = Stack(self.workspace, profile)
             return self._stacks[profile]
+
+    def check_profile(self, profile: str) -> None:
+        """Raise InputError unless the profile's files exist and resolve."""
+        resolve_profile(self.workspace, profile)
 
     def initial_profiles(self) -> list[str]:
         if self._profile is not None:
