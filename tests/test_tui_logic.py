@@ -23,6 +23,7 @@ from devenv.tui.logbuffer import (
     parse_query,
 )
 from devenv.tui.rows import format_ports, format_uptime, profile_summary, service_row
+from devenv.tui.state_workers import report_crash
 from devenv.tui.widgets.log_model import LogModel, MatchIndex
 
 NOW = datetime(2025, 1, 6, 9, 0, 0, tzinfo=timezone.utc)
@@ -433,3 +434,27 @@ def test_cli_rejects_unknown_profile(devenv, make_workspace) -> None:
     assert result.returncode == 2
     assert "Profile 'nosuch' not found" in result.stderr
     assert "Available: forge, live, vault." in result.stderr
+
+
+# --- workers ---------------------------------------------------------------------------
+
+
+class FailureLog:
+    """Records what a worker reports, in place of the app's toasts."""
+
+    def __init__(self) -> None:
+        self.failures: list[tuple[str, str]] = []
+
+    def _post_failure(self, title: str, error: str) -> None:
+        self.failures.append((title, error))
+
+
+def test_crashing_worker_reports_instead() -> None:
+    @report_crash
+    def load(app: FailureLog) -> None:
+        raise ValueError("bad inspect record")
+
+    app = FailureLog()
+    load(app)
+
+    assert app.failures == [("Unexpected error", "ValueError: bad inspect record.")]

@@ -7,7 +7,10 @@ set that `_requested_lock` guards. The UI thread applies the results.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from devenv.errors import DevenvError
 from devenv.tui.events import ContainerEvent
@@ -16,10 +19,34 @@ from devenv.tui.messages import ProfileLoaded, ProfileSeen, StatesChanged
 if TYPE_CHECKING:
     from devenv.tui.app import DevenvApp
 
+log = logging.getLogger("devenv")
+
+Worker = TypeVar("Worker", bound=Callable[..., None])
+
+
+def report_crash(worker: Worker) -> Worker:
+    """Turn an unexpected exception in a worker into a toast and a logged traceback.
+
+    Textual stops the whole app when a worker raises. DevenvError is handled
+    inside each worker; anything else is a bug, which the user should see
+    without losing the screen.
+    """
+
+    @functools.wraps(worker)
+    def guarded(self: DevenvApp, *args: object) -> None:
+        try:
+            worker(self, *args)
+        except Exception as error:
+            log.exception("TUI worker %s failed", worker.__name__)
+            self._post_failure("Unexpected error", f"{type(error).__name__}: {error}.")
+
+    return guarded  # type: ignore[return-value]
+
 
 class StateWorkers:
     """Background reads of DevenvApp; each method runs in a worker thread."""
 
+    @report_crash
     def _load_initial_profiles(self: DevenvApp) -> None:
         try:
             profiles = self.backend.initial_profiles()
@@ -31,6 +58,7 @@ class StateWorkers:
         for profile in profiles:
             self._load_profile(profile)
 
+    @report_crash
     def _load_profile(self: DevenvApp, profile: str) -> None:
         try:
             services = self.backend.services(profile)
@@ -41,6 +69,7 @@ class StateWorkers:
             return
         self.post_message(ProfileLoaded(profile, services, statuses, masker))
 
+    @report_crash
     def _watch_events(self: DevenvApp) -> None:
         try:
             self.backend.watch_events(
@@ -66,16 +95,24 @@ class StateWorkers:
         for profile in profiles:
             self._scheduler.request(profile)
 
+    @report_crash
     def _refresh_states(self: DevenvApp) -> None:
         failing: set[str] = set()
         while not self._stop.is_set():
             for profile in self._scheduler.wait_for_due(self._stop):
                 try:
                     statuses = self.backend.status(profile)
-                except DevenvError as error:
+                except Exception as error:  # noqa: BLE001 - the loop must go on
                     if profile not in failing:  # one report per outage, not per event
                         failing.add(profile)
-                        self._post_failure(f"Cannot refresh {profile}", str(error))
+                        self._report_refresh_failure(profile, error)
                     continue
                 failing.discard(profile)
                 self.post_message(StatesChanged(profile, statuses))
+
+    def _report_refresh_failure(
+        self: DevenvApp, profile: str, error: Exception
+    ) -> None:
+        if not isinstance(error, DevenvError):
+            log.error("re-reading %s failed", profile, exc_info=error)
+        self._post_failure(f"Cannot refresh {profile}", str(error))
