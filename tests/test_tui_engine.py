@@ -59,7 +59,9 @@ async def wait_until(pilot: Pilot, condition: Callable[[], bool], what: str) -> 
     deadline = time.monotonic() + WAIT_LIMIT
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
+            raise AssertionError(
+                f"gave up waiting for {what}; toasts: {toasts(pilot.app)}"
+            )
         await pilot.pause(0.1)
 
 

@@ -37,11 +37,13 @@ def recorded_app(buffer_lines: int = 10_000) -> DevenvApp:
 
 
 async def wait_until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:
+    """Wait for `condition`, then let the screen catch up with it."""
     for _ in range(int(WAIT_LIMIT / 0.05)):
         if condition():
+            await pilot.pause()
             return
         await pilot.pause(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
+    raise AssertionError(f"gave up waiting for {what}; toasts: {toasts(pilot.app)}")
 
 
 async def loaded(pilot: Pilot) -> None:
@@ -332,6 +334,9 @@ def test_search_snapshot(snap_compare) -> None:
         await loaded(pilot)
         await select(pilot, "ticker")
         await pilot.press("slash", *"re:tick 3\\d", "enter", "G")
+        pane = pilot.app.main.query_one(LogPane)
+        await wait_until(pilot, lambda: pane.status.matches == 20, "search matches")
+        await wait_until(pilot, lambda: pane.following, "the pane to follow again")
 
     assert snap_compare(recorded_app(), run_before=before, terminal_size=(80, 24))
 
@@ -340,6 +345,7 @@ def test_filter_snapshot(snap_compare) -> None:
     async def before(pilot: Pilot) -> None:
         await loaded(pilot)
         await pilot.press("f", *"re:listening|needle|ready", "enter")
+        await wait_until(pilot, lambda: len(pane_texts(pilot.app)) == 4, "the filter")
 
     assert snap_compare(recorded_app(), run_before=before, terminal_size=(80, 24))
 
@@ -349,6 +355,8 @@ def test_details_snapshot(snap_compare) -> None:
         await loaded(pilot)
         await select(pilot, "broken")
         await pilot.press("i")
+        probe = "probe: database connection refused"
+        await wait_until(pilot, lambda: probe in details_text(pilot.app), "details")
 
     assert snap_compare(recorded_app(), run_before=before, terminal_size=(100, 34))
 
@@ -357,6 +365,9 @@ def test_help_snapshot(snap_compare) -> None:
     async def before(pilot: Pilot) -> None:
         await loaded(pilot)
         await pilot.press("question_mark")
+        await wait_until(
+            pilot, lambda: isinstance(pilot.app.screen, HelpScreen), "help"
+        )
 
     assert snap_compare(recorded_app(), run_before=before, terminal_size=(80, 24))
 
@@ -365,6 +376,9 @@ def test_confirm_snapshot(snap_compare) -> None:
     async def before(pilot: Pilot) -> None:
         await loaded(pilot)
         await pilot.press("D")
+        await wait_until(
+            pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), "the modal"
+        )
 
     assert snap_compare(recorded_app(), run_before=before, terminal_size=(80, 24))
 
