@@ -302,7 +302,14 @@ def _counts(errors: int, warnings: int) -> str:
 
 
 def run_doctor(workspace: Workspace | None, profile_name: str | None) -> DoctorReport:
-    """Run every check; without a workspace, only the machine's."""
+    """Run every check; without a workspace, only the machine's.
+
+    Raises InputError before any check when PROFILE has no profile file.
+    """
+    if workspace is not None and profile_name:
+        from devenv.lint import require_profiles
+
+        require_profiles(workspace, [profile_name])
     checks = [docker_cli_check(), engine_check()]
     fragments = []
     if workspace is not None:

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -343,3 +344,35 @@ def test_own_containers_are_no_conflict(devenv, make_workspace) -> None:
     check = checks_by_name(doctor.stdout)[f"port 127.0.0.1:{port}/tcp"]
     assert check["status"] == PASS
     assert check["detail"].startswith("held by this profile's container ")
+
+
+def test_doctor_unknown_profile_exits_two(devenv, make_workspace) -> None:
+    root = make_workspace("lint_ports")
+
+    result = devenv("doctor", "wbe", cwd=root)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""  # no check ran
+    assert "Profile 'wbe' not found" in result.stderr
+    assert "Did you mean 'web'?" in result.stderr
+
+
+@needs_docker_cli
+def test_doctor_engine_down_message(tmp_path: Path) -> None:
+    # A socket path where nothing listens, so the docker CLI cannot connect.
+    environ = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "devenv", "doctor", "--json"],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**environ, "DEVENV_ROOT": ""},
+    )
+
+    detail = checks_by_name(result.stdout)["Docker engine"]["detail"]
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert detail.startswith("The Docker engine is not reachable. Start the Docker")
+    assert "?." not in detail
+    assert "devenv doctor" not in detail

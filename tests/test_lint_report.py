@@ -127,18 +127,6 @@ def test_profile_or_all_required(devenv, make_workspace, args) -> None:
     assert "Name one PROFILE or pass --all" in result.stderr
 
 
-def test_unknown_profile_is_a_finding(devenv, make_workspace) -> None:
-    root = make_workspace("lint")
-
-    result = devenv("lint", "nosuch", "--format", "json", cwd=root)
-
-    report = json.loads(result.stdout)
-    assert result.returncode == 1
-    assert [(f["rule"], f["file"]) for f in report["findings"]] == [
-        ("DV100", "profiles/nosuch.yaml")
-    ]
-
-
 def test_lint_ignores_developer_env(devenv, make_workspace) -> None:
     root = make_workspace("lint")
     (root / ".env").write_text("TEST_IMAGE=busybox:latest\nAPI_PORT=18081\n")
@@ -157,3 +145,15 @@ def test_repository_profiles_lint_clean(devenv) -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("✔ No findings")
+
+
+def test_unknown_profile_exits_two(devenv, make_workspace) -> None:
+    root = make_workspace("lint")
+
+    result = devenv("lint", "claen", cwd=root)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert "Profile 'claen' not found" in result.stderr
+    assert "Did you mean 'clean'?" in result.stderr
+    assert "DV100" not in result.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from devenv.errors import InputError
 from devenv.lint import lint_profiles
 from devenv.workspace import Workspace
 
@@ -64,6 +65,12 @@ class Case:
 def fragment(name: str, rule: str, text: str, line: int | None, **kw) -> Case:
     where = ("compose/x.yaml", line) if line is not None else None
     return Case(name, rule, {"compose/x.yaml": text}, where, **kw)
+
+
+def rejected(name: str, text: str, line: int, env_example: str = "") -> Case:
+    """A DV100 case: a sound fragment a.yaml and the broken x.yaml."""
+    files = {"compose/a.yaml": HEALTHY.replace("web:", "db:"), "compose/x.yaml": text}
+    return Case(name, "DV100", files, ("compose/x.yaml", line), env_example)
 
 
 def dockerfile(name: str, rule: str, text: str, line: int | None) -> Case:
@@ -273,14 +280,51 @@ CASES = [
         HEALTHY + "    privileged: true  # devenv: ignore[DV999] typo\n",
         6,
     ),
-    # DV100: Compose cannot render the profile.
-    Case(
-        "unrenderable-fragment",
-        "DV100",
-        {"compose/x.yaml": HEALTHY + '    ports:\n      - "not-a-port"\n'},
-        ("profiles/p.yaml", 1),
+    # DV100: Compose cannot render the profile. Each case has a second, sound
+    # fragment, so the finding must name the broken one and its line.
+    rejected("unrenderable-port", HEALTHY + '    ports:\n      - "not-a-port"\n', 7),
+    rejected("unknown-service-key", HEALTHY + "    restrat: always\n", 6),
+    rejected("unknown-top-level-key", HEALTHY + "volumez: {}\n", 6),
+    rejected("list-given-a-number", HEALTHY + "    ports: 8080\n", 6),
+    rejected("invalid-duration", HEALTHY + "      interval: fast\n", 6),
+    rejected("duplicate-key", HEALTHY + "    image: other\n", 6),
+    rejected("missing-env-file", HEALTHY + "    env_file: nope.env\n", 6),
+    rejected("undefined-volume", HEALTHY + "    volumes:\n      - nosuch:/data\n", 7),
+    rejected("undefined-network", HEALTHY + "    networks:\n      - nonet\n", 7),
+    rejected(
+        "depends-on-undefined-service",
+        HEALTHY + "    depends_on:\n      nodb:\n        condition: service_started\n",
+        7,
     ),
+    # Compose names only the value, which .env.example supplies: the fragment
+    # is found by rendering each alone, and no line can be named.
+    rejected(
+        "invalid-port-from-variable",
+        HEALTHY + '    ports:\n      - "127.0.0.1:${BAD_PORT}:80"\n',
+        1,
+        env_example="BAD_PORT=99999\n",
+    ),
+    rejected("invalid-yaml", HEALTHY + "\tbad: 1\n", 6),
     Case("renderable-fragment", "DV100", {"compose/x.yaml": HEALTHY}, None),
+    # DV100 for the profile file itself, at the line of the problem.
+    Case(
+        "profile-unknown-setting",
+        "DV100",
+        {
+            "compose/x.yaml": HEALTHY,
+            "profiles/p.yaml": "fragments: [x]\nfragmnets: []\n",
+        },
+        ("profiles/p.yaml", 2),
+    ),
+    Case(
+        "profile-missing-fragment",
+        "DV100",
+        {
+            "compose/x.yaml": HEALTHY,
+            "profiles/p.yaml": "fragments:\n  - x\n  - nosuch\n",
+        },
+        ("profiles/p.yaml", 3),
+    ),
     # DV201: build tools in the final image.
     dockerfile(
         "single-stage-pip-install",
@@ -553,3 +597,15 @@ def test_shared_fragment_reported_once(tmp_path: Path) -> None:
 
     assert [(item.rule, item.line) for item in report.findings] == [("DV107", 7)]
     assert report.profiles == ("p", "q")
+
+
+def test_unknown_profile_raises_did_you_mean(tmp_path: Path) -> None:
+    workspace = write_workspace(tmp_path, fragment("any", "", HEALTHY, None))
+
+    with pytest.raises(InputError) as raised:
+        lint_profiles(workspace, ["pp"])
+
+    assert str(raised.value) == (
+        f"Profile 'pp' not found in {tmp_path / 'profiles'}. "
+        "Did you mean 'p'? Available: p."
+    )

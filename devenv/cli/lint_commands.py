@@ -16,7 +16,8 @@ the profile's images. To keep an intended finding, put
 on its line or the line above; a suppression without a reason is itself
 an error. Lint renders with .env.example, never your .env, so it reports
 the same on every machine (variables exported in your shell still win, as
-in Compose). Exit code 1 when any error is found.
+in Compose). Exit code 1 when any error is found, 2 when PROFILE is not
+found.
 """
 
 _STATUS_MARKS = {"pass": "✔", "warn": "!", "fail": "✖"}

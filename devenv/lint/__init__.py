@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from devenv.lint.findings import RULES, Finding, LintReport, Rule
 from devenv.lint.report import FORMATS, format_report, report_data
-from devenv.lint.runner import lint_profiles
+from devenv.lint.runner import lint_profiles, require_profiles
 
 __all__ = [
     "FORMATS",
@@ -15,4 +15,5 @@ __all__ = [
     "format_report",
     "lint_profiles",
     "report_data",
+    "require_profiles",
 ]

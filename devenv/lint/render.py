@@ -26,7 +26,7 @@ PLACEHOLDER = "1"
 def render_model(
     workspace: Workspace, profile: Profile, fragments: tuple[Fragment, ...]
 ) -> dict[str, Any]:
-    """Render the profile's fragments with Compose, using .env.example's values.
+    """Render the given fragments of the profile with Compose, using .env.example.
 
     The developer's own .env is not read, so lint reports the same findings on
     every machine. Variables that .env.example leaves empty or does not name
@@ -42,7 +42,11 @@ def render_model(
     with tempfile.TemporaryDirectory(prefix="devenv-lint-") as folder:
         env_file = Path(folder) / "lint.env"
         env_file.write_text(text, encoding="utf-8")
-        target = replace(fragments_target(workspace, profile), env_file=env_file)
+        target = replace(
+            fragments_target(workspace, profile),
+            files=tuple(fragment.path for fragment in fragments),
+            env_file=env_file,
+        )
         return engine.render_config(target)
 
 
