@@ -599,6 +599,29 @@ def test_shared_fragment_reported_once(tmp_path: Path) -> None:
     assert report.profiles == ("p", "q")
 
 
+@pytest.mark.parametrize(
+    ("base", "message"),
+    [
+        ("python:3.11-bookworm", "a full distribution"),
+        ("python:3.11", "a full distribution"),  # Debian with compilers
+        ("devenv-test/busybox:1", "which is not a slim, alpine or distroless image"),
+        ("nginx:1.25", "which is not a slim, alpine or distroless image"),
+    ],
+)
+def test_large_base_message_fits_image(base: str, message: str, tmp_path: Path) -> None:
+    text = f'FROM {base}\nUSER 1000\nHEALTHCHECK CMD ["true"]\n'
+    workspace = write_workspace(tmp_path, dockerfile("base", "DV205", text, 1))
+
+    report = lint_profiles(workspace, ["p"])
+
+    [found] = [item for item in report.findings if item.rule == "DV205"]
+    assert found.message == f"The final image starts from {base}, {message}" + (
+        " with tools the service does not need at run time."
+        if message == "a full distribution"
+        else ", so it may carry tools the service does not need at run time."
+    )
+
+
 def test_unknown_profile_raises_did_you_mean(tmp_path: Path) -> None:
     workspace = write_workspace(tmp_path, fragment("any", "", HEALTHY, None))
 

@@ -9,6 +9,40 @@ from devenv.lint.sources import copy_sources
 from devenv.secrets import is_secret_name
 
 _SMALL_BASES = ("slim", "alpine", "distroless", "minimal", "chainguard")
+# Images whose default tags are a whole Linux distribution: the distributions
+# themselves, and official language images built on one.
+_FULL_DISTRIBUTIONS = {
+    "almalinux",
+    "amazonlinux",
+    "archlinux",
+    "buildpack-deps",
+    "centos",
+    "debian",
+    "eclipse-temurin",
+    "fedora",
+    "gcc",
+    "golang",
+    "maven",
+    "node",
+    "openjdk",
+    "oraclelinux",
+    "perl",
+    "python",
+    "rockylinux",
+    "ruby",
+    "rust",
+    "ubuntu",
+}
+# Debian and Ubuntu release names, as in `python:3.11-bookworm`.
+_DISTRIBUTION_RELEASES = (
+    "bookworm",
+    "bullseye",
+    "buster",
+    "trixie",
+    "focal",
+    "jammy",
+    "noble",
+)
 _ROOT_USERS = {"root", "0"}
 _REMOTE_PREFIXES = ("http://", "https://", "git@", "git://")
 
@@ -100,15 +134,40 @@ def large_base(dockerfile: Dockerfile) -> list[Finding]:
     base = origin.base.lower()
     if base == "scratch" or "$" in base or any(word in base for word in _SMALL_BASES):
         return []
-    return [
-        finding(
-            "DV205",
-            dockerfile.path,
-            origin.line,
+    if is_full_distribution(base):
+        message = (
             f"The final image starts from {origin.base}, a full distribution "
-            "with tools the service does not need at run time.",
+            "with tools the service does not need at run time."
         )
-    ]
+        return [finding("DV205", dockerfile.path, origin.line, message)]
+    message = (
+        f"The final image starts from {origin.base}, which is not a slim, alpine "
+        "or distroless image, so it may carry tools the service does not need "
+        "at run time."
+    )
+    fix = (
+        "Base the final stage on a -slim, -alpine or distroless image, or, if "
+        f"{origin.base} is already minimal, keep it with "
+        "`# devenv: ignore[DV205] reason` on the line above the FROM."
+    )
+    return [finding("DV205", dockerfile.path, origin.line, message, fix)]
+
+
+def is_full_distribution(image: str) -> bool:
+    """Tell whether an image reference names a whole Linux distribution.
+
+    Official language images such as `python:3.11` count, because their
+    default tags are built on a full Debian, not on a slim variant.
+    """
+    tag = image_tag(image)
+    name = image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+    if any(release in tag for release in _DISTRIBUTION_RELEASES):
+        return True
+    repository = image.split("@", 1)[0].removesuffix(f":{tag}")
+    official = "/" not in repository or repository.startswith(
+        ("library/", "docker.io/library/")
+    )
+    return official and name in _FULL_DISTRIBUTIONS
 
 
 def baked_secrets(dockerfile: Dockerfile) -> list[Finding]:
