@@ -7,12 +7,15 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devenv import engine
 from devenv.errors import DevenvError
 from devenv.workspace import Workspace
 from devenv.yaml_io import load_yaml
+
+if TYPE_CHECKING:
+    from devenv.ports import PortStatus
 
 PASS = "pass"
 WARN = "warn"
@@ -230,9 +233,13 @@ def _available_memory(meminfo: Path = Path("/proc/meminfo")) -> int | None:
 
 
 def port_checks(workspace: Workspace, profile_name: str) -> list[Check]:
-    """Check each published port of the profile and name the holder of a used one."""
+    """Check each published port of the profile and name the holder of a used one.
+
+    A port that two services of the profile publish fails with both named,
+    because `up` could start only one of them.
+    """
     from devenv.compose import fragments_target, project_name
-    from devenv.ports import port_statuses
+    from devenv.ports import explain_clash, port_clashes, port_statuses
     from devenv.profiles import resolve_profile
 
     try:
@@ -242,21 +249,31 @@ def port_checks(workspace: Workspace, profile_name: str) -> list[Check]:
         detail = f"not checked, because the profile does not render: {error}"
         return [Check("ports", WARN, detail, f"devenv lint {profile_name}")]
     checks = []
+    clashing = set()
+    for clash in port_clashes(model):
+        publishers, fix = explain_clash(
+            clash, profile.fragment_paths, workspace.root, profile.env_file
+        )
+        detail = f"{publishers}, but only one container can bind it"
+        checks.append(Check(f"port {clash[0].label}", FAIL, detail, fix))
+        clashing.update(clash)
     project = project_name(workspace, profile_name)
-    for status in port_statuses(model, project):
-        name = f"port {status.port.label}"
-        service = f"service {status.port.service}"
-        holder = status.holder
-        if holder is None:
-            checks.append(Check(name, PASS, f"free for {service}"))
-        elif holder.own:
-            checks.append(
-                Check(name, PASS, f"held by this profile's {holder.description}")
-            )
-        else:
-            detail = f"needed by {service}, in use by {holder.description}"
-            checks.append(Check(name, FAIL, detail, holder.fix))
+    for status in port_statuses(model, project, root=workspace.root):
+        if status.port not in clashing:
+            checks.append(_port_check(status))
     return checks
+
+
+def _port_check(status: PortStatus) -> Check:
+    name = f"port {status.port.label}"
+    service = f"service {status.port.service}"
+    holder = status.holder
+    if holder is None:
+        return Check(name, PASS, f"free for {service}")
+    if holder.own:
+        return Check(name, PASS, f"held by this profile's {holder.description}")
+    detail = f"needed by {service}, in use by {holder.description}"
+    return Check(name, FAIL, detail, holder.fix)
 
 
 def env_check(workspace: Workspace, profile_name: str | None) -> Check:
