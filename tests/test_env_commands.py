@@ -215,3 +215,42 @@ def test_init_on_complete_env_adds_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "nothing to add" in result.output
     assert (root / ".env").read_text() == CLEAN_ENV
+
+
+SECRET_EXAMPLE = "# Password of the database.\n# required, secret\nDB_PASSWORD=\n"
+
+
+def test_init_writes_both_quotes_and_dollar(tmp_path: Path) -> None:
+    root = make_root(tmp_path, None)
+    (root / ".env.example").write_text(SECRET_EXAMPLE)
+    result = run(root, "init", input="pw'1\"2$HOME\n")
+    assert result.exit_code == 0, result.output
+    assert "Error" not in result.output
+    assert (root / ".env").read_text().endswith("DB_PASSWORD='pw\\'1\"2$HOME'\n")
+    check = run(root, "check")
+    assert check.output.startswith(".env: 0 errors, 0 warnings"), check.output
+
+
+def test_init_prompt_names_unwritable_characters(tmp_path: Path) -> None:
+    root = make_root(tmp_path, None)
+    (root / ".env.example").write_text(SECRET_EXAMPLE)
+    result = run(root, "init", input="pw-${HOME}-x\npw-2b3c4d5e6f\n")
+    assert result.exit_code == 0, result.output
+    assert "Error: `${...}` reads differently in every quoting" in result.output
+    assert "Enter a value without `${` followed by `}`." in result.output
+    assert "pw-${HOME}-x" not in result.output
+    assert (root / ".env").read_text().endswith("DB_PASSWORD=pw-2b3c4d5e6f\n")
+
+
+def test_init_prompt_requires_a_value(tmp_path: Path) -> None:
+    root = make_root(tmp_path, None)
+    (root / ".env.example").write_text(SECRET_EXAMPLE)
+    result = run(root, "init", input="\npw-2b3c4d5e6f\n")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Error: a value is required, because .env.example marks DB_PASSWORD "
+        "required." in result.output
+    )
+    assert result.output.count("DB_PASSWORD (Password of the database.):") == 2
+    assert (root / ".env").read_text().endswith("DB_PASSWORD=pw-2b3c4d5e6f\n")
+

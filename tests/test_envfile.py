@@ -644,6 +644,15 @@ FORMAT_CASES = [
     'say "hi"',
     "back\\slash",
     "two\nlines",
+    # A `$` before a digit or at the end stays literal in double quotes.
+    "it's $5",
+    "cost: 5$ 'each'",
+    # A `$` that Compose expands, with quotes of both kinds: single quotes.
+    "a'b\"c$d",
+    "it's $HOME",
+    "$$ and 'x'",
+    "two\nlines $HOME",
+    "back\\slash $HOME",
 ]
 
 
@@ -655,10 +664,24 @@ def test_format_value_reads_back_unchanged(tmp_path: Path, value: str) -> None:
     assert expand_values(env.entries, {"HOME": "/root"})["A"] == value
 
 
-@pytest.mark.parametrize("value", ["${HOME}", "it's $5", "a\rb"])
-def test_format_value_rejects_ambiguous_value(value: str) -> None:
-    with pytest.raises(ValueError):
+# (value no quoting writes alike for both parsers, text the error must contain)
+UNWRITABLE_VALUES = [
+    ("pre${HOME}post", "`${...}`"),
+    ("a\rb", "a carriage return"),
+    ("$HOME ends in \\", "a backslash before"),
+    ("q\\' $HOME", "a backslash before"),
+    ("two\\\\ $HOME", "a backslash before"),
+]
+
+
+@pytest.mark.parametrize(("value", "named"), UNWRITABLE_VALUES)
+def test_format_value_rejects_ambiguous_value(value: str, named: str) -> None:
+    with pytest.raises(ValueError) as raised:
         format_value(value)
+    message = str(raised.value)
+    assert named in message
+    assert "Enter" in message
+    assert value not in message
 
 
 # --- Comparison with Compose's parser (needs docker compose) --------------------

@@ -152,21 +152,30 @@ def report_data(report: EnvReport, root: Path, masker: Masker) -> dict[str, Any]
 
 
 def _prompt_for_value(spec: KeySpec) -> str:
-    from devenv.envfile import format_value, validate_value
-
-    def checked(value: str) -> str:
-        problem = validate_value(spec, value)
-        if problem is None:
-            try:
-                format_value(value)
-            except ValueError:
-                problem = "no quoting lets Compose and python-dotenv read it alike"
-        if problem:
-            raise click.BadParameter(problem)
-        return value
-
+    """Prompt until the value is valid, and print why after each invalid one."""
     label = spec.key + (f" ({spec.description})" if spec.description else "")
-    return click.prompt(label, hide_input=spec.is_secret, value_proc=checked)
+    while True:
+        # With a default, click returns an empty input instead of prompting again
+        # silently, so the error for it can be printed here.
+        value = click.prompt(
+            label, default="", show_default=False, hide_input=spec.is_secret
+        )
+        problem = _answer_problem(spec, value)
+        if problem is None:
+            return value
+        click.echo(f"Error: {problem}", err=True)
+
+
+def _answer_problem(spec: KeySpec, value: str) -> str | None:
+    """Return why `env init` cannot write `value` for `spec`, never showing it."""
+    from devenv.envfile import unwritable_reason, validate_value
+
+    if not value:
+        return f"a value is required, because .env.example marks {spec.key} required."
+    problem = validate_value(spec, value)
+    if problem is not None:
+        return f"invalid value for {spec.key}: {problem}."
+    return unwritable_reason(value)
 
 
 def _missing_text(result: InitResult) -> str:

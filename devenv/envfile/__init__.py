@@ -8,8 +8,9 @@ between the modules of this package and are not part of its interface.
 from __future__ import annotations
 
 from devenv.envfile.dotenv_io import expand_values, read_env_file
-from devenv.envfile.env_init import InitResult, format_value, init_env_file
+from devenv.envfile.env_init import InitResult, init_env_file
 from devenv.envfile.masking import load_masker
+from devenv.envfile.quoting import format_value, unwritable_reason
 from devenv.envfile.records import (
     ERROR,
     RULES,
@@ -51,5 +52,6 @@ __all__ = [
     "read_env_file",
     "read_specs",
     "scan_references",
+    "unwritable_reason",
     "validate_value",
 ]

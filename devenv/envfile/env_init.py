@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from devenv.envfile.dotenv_io import read_env_file
+from devenv.envfile.quoting import format_value
 from devenv.envfile.records import EnvEntry, EnvFile, KeySpec, env_path_for
 from devenv.envfile.specs import _comment_block, read_specs
 from devenv.envfile.writing import _create_private, _replace_keeping_mode
@@ -71,29 +71,6 @@ def _read_valid(path: Path) -> EnvFile:
             "`devenv env check` says what is wrong."
         )
     return env
-
-
-_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_./:@%+,=-]*")
-_DOTENV_EXPANSION = re.compile(r"\$\{[^}]*\}")
-
-
-def format_value(value: str) -> str:
-    """Write `value` so python-dotenv and Compose both read it back unchanged.
-
-    Raise ValueError for the few values no quoting achieves that for: any `${...}`,
-    because python-dotenv expands it even in single quotes, a `$` in a value that
-    also contains `'`, a backslash or a line break, and a carriage return.
-    """
-    if _PLAIN_VALUE.fullmatch(value):
-        return value
-    if _DOTENV_EXPANSION.search(value) or "\r" in value:
-        raise ValueError(value)
-    if not any(char in value for char in "'\\\n"):
-        return f"'{value}'"
-    if "$" in value:
-        raise ValueError(value)
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
 
 
 def _statement(key: str, value: str) -> str:
