@@ -254,3 +254,13 @@ def test_init_prompt_requires_a_value(tmp_path: Path) -> None:
     assert result.output.count("DB_PASSWORD (Password of the database.):") == 2
     assert (root / ".env").read_text().endswith("DB_PASSWORD=pw-2b3c4d5e6f\n")
 
+
+def test_check_warns_about_short_secret(tmp_path: Path) -> None:
+    root = make_root(tmp_path, CLEAN_ENV.replace("tok-9f8e7d6c5b4a", "pw1"))
+    result = run(root, "check")
+    assert result.exit_code == 0, result.output
+    assert (
+        ".env:2: warning: PROVIDER_TOKEN: the secret is shorter than 8 characters, "
+        "too short for devenv to mask reliably in its output "
+        "(fix: use a longer secret, of 8 characters or more)"
+    ) in result.output

@@ -278,6 +278,16 @@ FINDING_CASES = [
     ("no env", DOCUMENTED, None, {}, [("no-env", ".env", 0, "", ERROR)]),
     # No .env.example: nothing else can be checked.
     ("no example", None, "A=1\n", {}, [("no-example", ".env.example", 0, "", WARNING)]),
+    # A declared secret shorter than 8 characters.
+    ("short secret", "# secret\nS=\n", "S=abc\n", {},
+     [("short-secret", ".env", 1, "S", WARNING)]),
+    # A secret by its name, 7 characters long.
+    ("short secret by name", "API_TOKEN=\n", "API_TOKEN=1234567\n", {},
+     [("short-secret", ".env", 1, "API_TOKEN", WARNING)]),
+    # A secret of exactly 8 characters is long enough.
+    ("secret of 8 characters", "API_TOKEN=\n", "API_TOKEN=12345678\n", {}, []),
+    # A short value of a key that is no secret.
+    ("short plain value", "A=\n", "A=x\n", {}, []),
 ]
 # fmt: on
 
@@ -335,6 +345,15 @@ def test_invalid_line_names_reason(tmp_path: Path, text: str, reason: str) -> No
     (invalid,) = read_env_file(path).invalid
     assert invalid.line == 1
     assert invalid.reason == reason
+
+
+def test_short_secret_message_hides_value(tmp_path: Path) -> None:
+    workspace = make_workspace(tmp_path, "# secret\nS=\n", "S=pw1\n")
+    (finding,) = check(workspace).findings
+    assert "pw1" not in finding.message
+    assert "shorter than 8 characters" in finding.message
+    assert "mask" in finding.message
+    assert finding.fix == "use a longer secret, of 8 characters or more"
 
 
 def test_unknown_key_suggests_documented_key(tmp_path: Path) -> None:
@@ -429,13 +448,13 @@ def test_type_error_never_shows_secret_value(tmp_path: Path) -> None:
 
 
 def test_unignored_env_with_secrets_fails(tmp_path: Path) -> None:
-    workspace = make_workspace(tmp_path, "# secret\nTOKEN=\n", "TOKEN=abcdef\n")
+    workspace = make_workspace(tmp_path, "# secret\nTOKEN=\n", "TOKEN=abcdefgh\n")
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     assert summary(check(workspace)) == [("not-ignored", ".env", 0, "", ERROR)]
 
 
 def test_ignored_env_passes(tmp_path: Path) -> None:
-    workspace = make_workspace(tmp_path, "# secret\nTOKEN=\n", "TOKEN=abcdef\n")
+    workspace = make_workspace(tmp_path, "# secret\nTOKEN=\n", "TOKEN=abcdefgh\n")
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / ".gitignore").write_text(".env\n")
     assert check(workspace).findings == ()
@@ -449,7 +468,7 @@ def test_unignored_env_without_secrets_warns(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX only")
 def test_readable_secrets_are_reported(tmp_path: Path) -> None:
-    workspace = make_workspace(tmp_path, "# secret\nTOKEN=\n", "TOKEN=abcdef\n")
+    workspace = make_workspace(tmp_path, "# secret\nTOKEN=\n", "TOKEN=abcdefgh\n")
     (tmp_path / ".env").chmod(0o644)
     assert summary(check(workspace)) == [("permissions", ".env", 0, "", WARNING)]
 
@@ -716,7 +735,7 @@ ESCAPED="a\\$b"
 PLAIN=same
 QUOTED="same too"
 EXPORTED=ok
-DB_PASSWORD='p${A}ss'
+DB_PASSWORD='pass${A}word'
 FROM_SHELL=${HOME}/data
 """
 
@@ -736,8 +755,11 @@ def test_compose_comparison_flags_differences(tmp_path: Path) -> None:
     single = report.findings[0].message
     assert "Compose reads '${A} literal'" in single
     assert "python-dotenv reads '1 literal'" in single
-    assert "p${A}ss" not in report.findings[3].message
-    assert "p1ss" not in report.findings[3].message
+    secret = report.findings[3].message
+    assert "pass${A}word" not in secret
+    assert "pass1word" not in secret
+    assert f"Compose reads {MASK}, python-dotenv reads {MASK};" in secret
+    assert "characters" not in secret
 
 
 @needs_compose

@@ -102,5 +102,5 @@ def _show(value: str | None, secret: bool) -> str:
     if value is None:
         return "nothing (unset)"
     if secret:
-        return f"{MASK} ({len(value)} characters)"
+        return MASK
     return repr(value)

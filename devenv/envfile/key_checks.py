@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from devenv.envfile.masking import _is_secret_key
 from devenv.envfile.records import (
     ERROR,
     WARNING,
@@ -183,6 +184,34 @@ def _value_finding(
     message = f"invalid value {displayed}: {expected}"
     fix = f"set {key} to {expected.removeprefix('expected ')}"
     return EnvFinding(path, line, key, ERROR, rule, message, fix)
+
+
+# Secrets shorter than this get a warning. devenv.secrets.Masker never masks values
+# under 4 characters, and masks short ones wherever they occur, even inside
+# ordinary words, so a short secret is either shown or garbles unrelated text.
+MIN_SECRET_LENGTH = 8
+
+
+def _short_secret_findings(
+    env: EnvFile, specs: Mapping[str, KeySpec], values: Mapping[str, str | None]
+) -> list[EnvFinding]:
+    """Warn about each secret whose value is set but shorter than MIN_SECRET_LENGTH."""
+    findings = []
+    for key, entry in env.last_entries().items():
+        value = values.get(key)
+        if not value or len(value) >= MIN_SECRET_LENGTH:
+            continue
+        if not _is_secret_key(key, specs):
+            continue
+        message = (
+            f"the secret is shorter than {MIN_SECRET_LENGTH} characters, too short "
+            "for devenv to mask reliably in its output"
+        )
+        fix = f"use a longer secret, of {MIN_SECRET_LENGTH} characters or more"
+        findings.append(
+            EnvFinding(env.path, entry.line, key, WARNING, "short-secret", message, fix)
+        )
+    return findings
 
 
 def _described(spec: KeySpec) -> str:

@@ -12,6 +12,7 @@ from devenv.envfile.file_checks import _file_findings
 from devenv.envfile.key_checks import (
     _duplicate_findings,
     _missing_findings,
+    _short_secret_findings,
     _syntax_findings,
     _unknown_findings,
     _value_findings,
@@ -121,6 +122,7 @@ def _env_findings(
     values: Mapping[str, str | None],
 ) -> list[EnvFinding]:
     findings = _syntax_findings(env, ERROR) + _duplicate_findings(env, is_example=False)
+    findings += _short_secret_findings(env, specs, values)
     if example is None:
         return findings
     findings += _missing_findings(env, example, specs)
