@@ -264,3 +264,16 @@ def test_check_warns_about_short_secret(tmp_path: Path) -> None:
         "too short for devenv to mask reliably in its output "
         "(fix: use a longer secret, of 8 characters or more)"
     ) in result.output
+
+
+def test_check_warns_about_misspelt_annotation(tmp_path: Path) -> None:
+    root = make_root(tmp_path, CLEAN_ENV)
+    example = EXAMPLE.replace("# required, secret", "# requird, secret")
+    (root / ".env.example").write_text(example)
+    result = run(root, "check")
+    assert result.exit_code == 0, result.output
+    assert (
+        ".env.example:6: warning: PROVIDER_TOKEN: unknown annotation "
+        "`# requird, secret`, so it is read as a description; did you mean "
+        "`# required, secret`?"
+    ) in result.output

@@ -21,6 +21,7 @@ from devenv.envfile import (
     init_env_file,
     load_masker,
     read_env_file,
+    read_specs,
     scan_references,
 )
 from devenv.profiles import resolve_profile
@@ -149,7 +150,7 @@ INVALID_SAMPLES = [
 
 # Lines that python-dotenv releases read differently, so only the comparison with
 # the installed release can check them. From 1.2.4 on, `A= #c` is an empty value
-# and a comment; before, it is the value `#c`.
+# and a comment. Earlier releases read the value `#c`.
 RELEASE_DEPENDENT_SAMPLES = [
     ("hash after equals", "A= #c\n"),
     ("hash after tab", "A=\t#c #d\n"),
@@ -278,6 +279,12 @@ FINDING_CASES = [
     ("no env", DOCUMENTED, None, {}, [("no-env", ".env", 0, "", ERROR)]),
     # No .env.example: nothing else can be checked.
     ("no example", None, "A=1\n", {}, [("no-example", ".env.example", 0, "", WARNING)]),
+    # A misspelt flag line is reported, not read as a description silently.
+    ("misspelt flags", "# requird, secret\nTOKEN=\n", "TOKEN=abcdefgh\n", {},
+     [("annotation", ".env.example", 1, "TOKEN", WARNING)]),
+    # A misspelt `type:` label.
+    ("misspelt type label", "# tpye: port\nP=80\n", "P=80\n", {},
+     [("annotation", ".env.example", 1, "P", WARNING)]),
     # A declared secret shorter than 8 characters.
     ("short secret", "# secret\nS=\n", "S=abc\n", {},
      [("short-secret", ".env", 1, "S", WARNING)]),
@@ -315,6 +322,33 @@ FINDING_CASES += [
 ]
 
 
+def _requiring(form: str) -> dict[str, str]:
+    """Return one fragment whose command uses the reference `form`."""
+    return {"app": f"services:\n  app:\n    image: busybox\n    command: {form}\n"}
+
+
+# fmt: off
+FINDING_CASES += [
+    # `:?` fails on an empty value although the example does not mark it required.
+    ("fragment requires empty", "P=x\n", "P=\n", _requiring("${P:?set P}"),
+     [("required-empty", ".env", 1, "P", ERROR)]),
+    # `:?` fails on an unset value too, which is also a missing key.
+    ("fragment requires unset", "A=1\nP=x\n", "A=1\n", _requiring("${P:?set P}"),
+     [("missing", ".env", 0, "P", WARNING), ("required-empty", ".env", 0, "P", ERROR)]),
+    # `?` accepts an empty value.
+    ("fragment requires set", "P=x\n", "P=\n", _requiring("${P?set P}"), []),
+    # `?` fails on a bare key, which sets nothing.
+    ("fragment requires bare", "P=x\n", "P\n", _requiring("${P?set P}"),
+     [("required-empty", ".env", 1, "P", ERROR)]),
+    # A key the example marks required gets only the example's own finding.
+    ("required twice", "# required\nP=x\n", "P=\n", _requiring("${P:?set P}"),
+     [("required-empty", ".env", 1, "P", ERROR)]),
+    # A fallback form requires nothing.
+    ("fragment default", "P=x\n", "P=\n", _requiring("${P:-x}"), []),
+]
+# fmt: on
+
+
 @pytest.mark.parametrize(
     ("example", "env", "fragments", "expected"),
     [case[1:] for case in FINDING_CASES],
@@ -347,6 +381,67 @@ def test_invalid_line_names_reason(tmp_path: Path, text: str, reason: str) -> No
     assert invalid.reason == reason
 
 
+# (comment line above a key, the annotation the warning suggests)
+MISSPELT_ANNOTATIONS = [
+    ("requird, secret", "required, secret"),
+    ("requird", "required"),
+    ("Secert.", "secret"),
+    ("secret requried", "secret, required"),
+    ("tpye: port", "type: port"),
+    ("typ: int", "type: int"),
+    ("one-of: a, b", "one of: a, b"),
+    ("one off: debug, info", "one of: debug, info"),
+]
+
+
+@pytest.mark.parametrize(("comment", "meant"), MISSPELT_ANNOTATIONS)
+def test_misspelt_annotation_suggests_fix(
+    tmp_path: Path, comment: str, meant: str
+) -> None:
+    example = f"# Setting of the test.\n# {comment}\nSETTING=\n"
+    workspace = make_workspace(tmp_path, example, "SETTING=x\n")
+    (finding,) = check(workspace).findings
+    assert finding.rule == "annotation"
+    assert finding.line == 2
+    assert f"unknown annotation `# {comment}`" in finding.message
+    assert f"did you mean `# {meant}`?" in finding.message
+    assert finding.fix.startswith(f"write `# {meant}`")
+
+
+# Descriptions that look a little like annotations but must not be reported.
+DESCRIPTIONS = [
+    "Port of the API.",
+    "Note: read once at start",
+    "TODO: move to vault",
+    "Options: a, b",
+    "Default: 8080",
+    "Deprecated",
+    "Host name",
+    "Required by the API",
+    "required secret key",
+]
+
+
+@pytest.mark.parametrize("comment", DESCRIPTIONS)
+def test_description_is_no_annotation(tmp_path: Path, comment: str) -> None:
+    example = f"# {comment}\nSETTING=\n"
+    workspace = make_workspace(tmp_path, example, "SETTING=x\n")
+    assert check(workspace).findings == ()
+
+
+def test_misspelt_required_leaves_key_optional(tmp_path: Path) -> None:
+    workspace = make_workspace(tmp_path, "# requird\nSETTING=\n", "SETTING=\n")
+    assert summary(check(workspace)) == [
+        ("annotation", ".env.example", 1, "SETTING", WARNING)
+    ]
+
+
+def test_repository_example_has_no_findings() -> None:
+    root = Path(__file__).resolve().parent.parent
+    example = read_env_file(root / ".env.example")
+    assert read_specs(example)[1] == []
+
+
 def test_short_secret_message_hides_value(tmp_path: Path) -> None:
     workspace = make_workspace(tmp_path, "# secret\nS=\n", "S=pw1\n")
     (finding,) = check(workspace).findings
@@ -354,6 +449,57 @@ def test_short_secret_message_hides_value(tmp_path: Path) -> None:
     assert "shorter than 8 characters" in finding.message
     assert "mask" in finding.message
     assert finding.fix == "use a longer secret, of 8 characters or more"
+
+
+def _profile_with_env_file(tmp_path: Path, env_file: str) -> tuple[Workspace, object]:
+    workspace = make_workspace(tmp_path / "ws", "A=1\n", None)
+    (workspace.root / "compose" / "app.yaml").write_text("services: {}\n")
+    (workspace.root / "profiles" / "app.yaml").write_text(
+        f"description: app\nfragments: [app]\nenv_file: {env_file}\n"
+    )
+    return workspace, resolve_profile(workspace, "app")
+
+
+@pytest.mark.parametrize("env_file", ["{outside}", "../outside.env"])
+def test_env_file_outside_workspace_warns(tmp_path: Path, env_file: str) -> None:
+    outside = tmp_path / "outside.env"
+    outside.write_text("A=1\n")
+    outside.chmod(0o600)
+    workspace, profile = _profile_with_env_file(
+        tmp_path, env_file.format(outside=outside)
+    )
+    report = check_environment(
+        workspace, profile, environ={}, compare_with_compose=False
+    )
+    (finding,) = report.findings
+    assert finding.rule == "outside-workspace"
+    assert finding.severity == WARNING
+    assert finding.file == workspace.root / "profiles" / "app.yaml"
+    assert finding.line == 3
+    assert f"env_file points to {outside}, outside the workspace" in finding.message
+
+
+def test_env_file_inside_workspace_passes(tmp_path: Path) -> None:
+    workspace, profile = _profile_with_env_file(tmp_path, "envs/../app.env")
+    (workspace.root / "envs").mkdir()
+    (workspace.root / "app.env").write_text("A=1\n")
+    (workspace.root / "app.env").chmod(0o600)
+    report = check_environment(
+        workspace, profile, environ={}, compare_with_compose=False
+    )
+    assert report.findings == ()
+
+
+def test_symlinked_env_file_passes(tmp_path: Path) -> None:
+    outside = tmp_path / "shared.env"
+    outside.write_text("A=1\n")
+    outside.chmod(0o600)
+    workspace, profile = _profile_with_env_file(tmp_path, ".env")
+    (workspace.root / ".env").symlink_to(outside)
+    report = check_environment(
+        workspace, profile, environ={}, compare_with_compose=False
+    )
+    assert report.findings == ()
 
 
 def test_unknown_key_suggests_documented_key(tmp_path: Path) -> None:

@@ -8,6 +8,9 @@ import subprocess
 from pathlib import Path
 
 from devenv.envfile.records import ERROR, WARNING, EnvFinding
+from devenv.profiles import Profile
+from devenv.workspace import Workspace
+from devenv.yaml_io import key_lines
 
 
 def _git_finding(env_path: Path, has_secrets: bool) -> EnvFinding | None:
@@ -52,3 +55,28 @@ def _file_findings(env_path: Path, has_secrets: bool) -> list[EnvFinding]:
         _permission_finding(env_path, has_secrets),
     ]
     return [finding for finding in found if finding is not None]
+
+
+def _outside_workspace_finding(
+    workspace: Workspace, profile: Profile | None
+) -> EnvFinding | None:
+    """Report a profile whose `env_file` points outside the workspace.
+
+    The path is compared as written, without following symlinks, so a `.env` that
+    links to a file elsewhere is not reported.
+    """
+    if profile is None:
+        return None
+    written = Path(os.path.normpath(profile.env_file))
+    root = Path(os.path.normpath(workspace.root))
+    if written.is_relative_to(root):
+        return None
+    line = key_lines(profile.path).get(("env_file",), 0)
+    message = (
+        f"env_file points to {written}, outside the workspace {root}, so the "
+        "stack's settings come from a file that the workspace does not control"
+    )
+    fix = "keep the env file in the workspace, as in `env_file: .env`"
+    return EnvFinding(
+        profile.path, line, "", WARNING, "outside-workspace", message, fix
+    )

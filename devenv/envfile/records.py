@@ -34,6 +34,7 @@ RULES = {
     "no-example": "no .env.example",
     "annotation": "an annotation in .env.example that devenv cannot use",
     "short-secret": "a secret value too short to mask reliably in output",
+    "outside-workspace": "a profile's env file outside the workspace",
 }
 _PLACEHOLDER = re.compile(
     r"^<.*>$|change[-_ ]?me|replace[-_ ]?me|your[-_ ]|^todo$|^x{3,}$", re.IGNORECASE

@@ -1,4 +1,8 @@
-"""`${VAR}` references in the Compose fragments, and the variables the example lacks."""
+"""`${VAR}` references in the Compose fragments, and the checks that use them.
+
+The checks report variables that `.env.example` lacks, and documented ones that a
+fragment requires with `?` but `.env` leaves empty or unset.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devenv.envfile.records import ERROR, WARNING, EnvFile, EnvFinding, KeySpec
+from devenv.envfile.records import (
+    ERROR,
+    WARNING,
+    EnvFile,
+    EnvFinding,
+    KeySpec,
+    display_path,
+)
 from devenv.errors import InputError
 from devenv.profiles import Profile
 from devenv.workspace import Workspace
@@ -164,17 +175,72 @@ def _fragment_paths(workspace: Workspace, profile: Profile | None) -> list[Path]
     return [workspace.fragment_path(name) for name in workspace.fragment_names()]
 
 
-def _undocumented_findings(
+def _fragment_variable_findings(
     workspace: Workspace,
     profile: Profile | None,
     specs: Mapping[str, KeySpec],
     env: EnvFile | None,
     environ: Mapping[str, str],
+    values: Mapping[str, str | None],
 ) -> list[EnvFinding]:
-    # Only a fragment with a name the example lacks needs its YAML parsed.
+    """Report undocumented variables, and empty ones that a fragment requires.
+
+    Only a fragment that uses a name the example lacks, or a `?` form on a key
+    the example does not mark required, needs its YAML parsed.
+    """
     references = []
     for path in _fragment_paths(workspace, profile):
-        candidates = [r for r in _text_references(path) if r.name not in specs]
+        candidates = [r for r in _text_references(path) if _needs_checking(r, specs)]
         references += _confirm_references(path, candidates)
+    undocumented = [r for r in references if r.name not in specs]
     env_keys = {entry.key for entry in env.entries} if env else set()
-    return _reference_findings(references, specs, env_keys, environ)
+    findings = _reference_findings(undocumented, specs, env_keys, environ)
+    if env is not None:
+        required = [r for r in references if r.name in specs]
+        findings += _required_by_fragment(workspace, required, env, environ, values)
+    return findings
+
+
+def _needs_checking(reference: Reference, specs: Mapping[str, KeySpec]) -> bool:
+    spec = specs.get(reference.name)
+    if spec is None:
+        return True
+    return reference.operator in _REQUIRING_OPERATORS and not spec.required
+
+
+# `${VAR:?message}` fails on an unset or empty variable, `${VAR?message}` only on
+# an unset one, so Compose stops before it starts anything.
+_REQUIRING_OPERATORS = frozenset({":?", "?"})
+
+
+def _required_by_fragment(
+    workspace: Workspace,
+    references: Iterable[Reference],
+    env: EnvFile,
+    environ: Mapping[str, str],
+    values: Mapping[str, str | None],
+) -> list[EnvFinding]:
+    """Report each documented key that a fragment requires with `?` but is not set.
+
+    As in Compose, a variable of the process environment wins over the env file.
+    """
+    last = env.last_entries()
+    findings: dict[str, EnvFinding] = {}
+    for reference in references:
+        name = reference.name
+        value = environ[name] if name in environ else values.get(name)
+        fails = not value if reference.operator == ":?" else value is None
+        if name in findings or not fails:
+            continue
+        where = display_path(reference.path, workspace.root)
+        state = "empty" if value == "" else "not set"
+        message = (
+            f"{state}, but {where}:{reference.line} requires a value "
+            f"(${{{name}{reference.operator}...}}), so Compose starts nothing"
+        )
+        fix = f"set {name} in {env.path.name}"
+        line = last[name].line if name in last else 0
+        findings[name] = EnvFinding(
+            env.path, line, name, ERROR, "required-empty", message, fix
+        )
+    return list(findings.values())

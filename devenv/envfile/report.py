@@ -8,7 +8,7 @@ from pathlib import Path
 
 from devenv.envfile.compose_comparison import _compose_findings
 from devenv.envfile.dotenv_io import _read_if_exists, expand_values
-from devenv.envfile.file_checks import _file_findings
+from devenv.envfile.file_checks import _file_findings, _outside_workspace_finding
 from devenv.envfile.key_checks import (
     _duplicate_findings,
     _missing_findings,
@@ -27,7 +27,7 @@ from devenv.envfile.records import (
     KeySpec,
     env_path_for,
 )
-from devenv.envfile.references import _undocumented_findings
+from devenv.envfile.references import _fragment_variable_findings
 from devenv.envfile.specs import read_specs
 from devenv.profiles import Profile
 from devenv.workspace import Workspace
@@ -49,7 +49,11 @@ def check_environment(
     example = _read_if_exists(workspace.env_example)
     env = _read_if_exists(env_path)
     specs, findings = _example_findings(example, workspace.env_example)
+    outside = _outside_workspace_finding(workspace, profile)
+    if outside is not None:
+        findings.append(outside)
 
+    values: Mapping[str, str | None] = {}
     if env is None:
         findings += _absent_env(env_path, specs)
     else:
@@ -58,7 +62,9 @@ def check_environment(
         findings += _env_findings(env, example, specs, values)
         findings += _file_findings(env_path, has_secrets)
     if example is not None:
-        findings += _undocumented_findings(workspace, profile, specs, env, environ)
+        findings += _fragment_variable_findings(
+            workspace, profile, specs, env, environ, values
+        )
 
     compose_findings, skip_reason = _compose_comparison(
         env, env_path, specs, compare_with_compose

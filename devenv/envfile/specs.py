@@ -8,7 +8,9 @@ these lines constrain it:
     # type: port          one of int, bool, port, url, email, path
     # one of: a, b, c     the value must be one of these
 
-`required` and `secret` may share a line. The example's value is the default that
+`required` and `secret` may share a line. A short comment line that is one edit or
+so away from an annotation, such as `# requird` or `# tpye: port`, gets a warning
+with the annotation it most likely means. The example's value is the default that
 `env init` writes, except for a placeholder: the value of a required key that is
 secret or reads like one (`<your token>`, change-me, TODO, xxx), which the developer
 must replace.
@@ -16,6 +18,7 @@ must replace.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -108,6 +111,9 @@ def _annotate(
         if annotation is None:
             if text:
                 description.append(text)
+            meant = _likely_annotation(text)
+            if meant:
+                findings.append(_misspelt(path, line, entry.key, text, meant))
         elif annotation["type"] is not None:
             value_type = annotation["type"].strip().lower()
             if value_type not in VALUE_TYPES:
@@ -130,6 +136,53 @@ def _annotate(
         value_type,
         choices,
     )
+
+
+_FLAGS = ("required", "secret")
+_LABELS = {"type": "type:", "oneof": "one of:"}
+# A comment line of one to three words with no other punctuation, which could be
+# misspelt flags, and a short label before a colon, which could be `type:` or
+# `one of:`. Longer lines are descriptions and are never compared.
+_FLAG_WORDS = re.compile(r"[A-Za-z]+(?:[\s,]+[A-Za-z]+){0,2}\.?")
+_LABEL = re.compile(r"(?P<label>[A-Za-z][A-Za-z _-]{0,11}?)\s*:\s*(?P<rest>.*)")
+# difflib's similarity ratio from which a word counts as a misspelt annotation:
+# `requird` scores 0.93 against `required`, `tpye` 0.75 against `type`, while
+# description words such as `note` (0.5) or `optional` (0.12) stay below.
+_CUTOFF = 0.75
+
+
+def _likely_annotation(text: str) -> str | None:
+    """Return the annotation that the comment `text` most likely misspells, or None."""
+    if _FLAG_WORDS.fullmatch(text):
+        return _likely_flags(text)
+    label = _LABEL.fullmatch(text)
+    if label is None:
+        return None
+    squeezed = re.sub(r"[\s_-]", "", label["label"].lower())
+    close = difflib.get_close_matches(squeezed, list(_LABELS), n=1, cutoff=_CUTOFF)
+    if not close:
+        return None
+    return f"{_LABELS[close[0]]} {label['rest'].strip()}".rstrip()
+
+
+def _likely_flags(text: str) -> str | None:
+    """Return `text` with each word corrected to a flag, or None if one is not close."""
+    corrected = []
+    for word in re.findall(r"[A-Za-z]+", text.lower()):
+        close = difflib.get_close_matches(word, _FLAGS, n=1, cutoff=_CUTOFF)
+        if not close:
+            return None
+        corrected.append(close[0])
+    return ", ".join(corrected)
+
+
+def _misspelt(path: Path, line: int, key: str, text: str, meant: str) -> EnvFinding:
+    message = (
+        f"unknown annotation `# {text}`, so it is read as a description; "
+        f"did you mean `# {meant}`?"
+    )
+    fix = f"write `# {meant}`, or reword the line if it is a description"
+    return EnvFinding(path, line, key, WARNING, "annotation", message, fix)
 
 
 def _split_choices(text: str) -> tuple[str, ...]:
