@@ -23,6 +23,7 @@ from devenv.envfile import (
     read_env_file,
     read_specs,
     scan_references,
+    secret_keys,
 )
 from devenv.profiles import resolve_profile
 from devenv.secrets import MASK
@@ -684,6 +685,40 @@ def test_load_masker_survives_invalid_env(tmp_path: Path) -> None:
 def test_load_masker_survives_missing_files(tmp_path: Path) -> None:
     workspace = make_workspace(tmp_path, None, None)
     assert load_masker(workspace).text("anything") == "anything"
+
+
+def test_secret_keys_lists_declared_secrets(tmp_path: Path) -> None:
+    example = "# secret\nSESSION=\n# required, secret\nPIN=\nDB_PASSWORD=\nPLAIN=\n"
+    workspace = make_workspace(tmp_path, example, None)
+    assert secret_keys(workspace) == frozenset({"SESSION", "PIN"})
+
+
+def test_secret_keys_skips_invalid_lines(tmp_path: Path) -> None:
+    example = '# secret\nSESSION=\nBROKEN="open\n'
+    workspace = make_workspace(tmp_path, example, None)
+    assert secret_keys(workspace) == frozenset({"SESSION"})
+
+
+# (case, what stands at .env.example's path)
+BROKEN_EXAMPLES = [
+    ("missing", None),
+    ("not UTF-8", b"# secret\nS=\xff\n"),
+    ("a folder", "folder"),
+]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [case[1] for case in BROKEN_EXAMPLES],
+    ids=[c[0] for c in BROKEN_EXAMPLES],
+)
+def test_secret_keys_never_raises(tmp_path: Path, content) -> None:
+    workspace = make_workspace(tmp_path, None, None)
+    if content == "folder":
+        workspace.env_example.mkdir()
+    elif content is not None:
+        workspace.env_example.write_bytes(content)
+    assert secret_keys(workspace) == frozenset()
 
 
 # --- env init ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from devenv.envfile.dotenv_io import expand_values, read_env_file
 from devenv.envfile.env_init import InitResult, init_env_file
-from devenv.envfile.masking import load_masker
+from devenv.envfile.masking import load_masker, secret_keys
 from devenv.envfile.quoting import format_value, unwritable_reason
 from devenv.envfile.records import (
     ERROR,
@@ -52,6 +52,7 @@ __all__ = [
     "read_env_file",
     "read_specs",
     "scan_references",
+    "secret_keys",
     "unwritable_reason",
     "validate_value",
 ]

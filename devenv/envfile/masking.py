@@ -49,6 +49,20 @@ def _secret_values(
     return frozenset(values)
 
 
+def secret_keys(workspace: Workspace) -> frozenset[str]:
+    """Return the keys that `.env.example` marks `# secret`; never raises.
+
+    A missing, unreadable or non-UTF-8 example gives an empty set, and lines that
+    python-dotenv cannot parse are skipped. Keys only named like a secret are not
+    included, because `devenv.secrets.is_secret_name` recognises those.
+    """
+    example = _read_quietly(workspace.env_example)
+    if example is None:
+        return frozenset()
+    specs = read_specs(example)[0]
+    return frozenset(key for key, spec in specs.items() if spec.secret)
+
+
 def load_masker(workspace: Workspace, profile: Profile | None = None) -> Masker:
     """Build a Masker for the secrets of `.env` and `.env.example`; never raises.
 
