@@ -699,7 +699,7 @@ def test_secret_keys_skips_invalid_lines(tmp_path: Path) -> None:
     assert secret_keys(workspace) == frozenset({"SESSION"})
 
 
-# (case, what stands at .env.example's path)
+# (case, what is at the path of .env.example)
 BROKEN_EXAMPLES = [
     ("missing", None),
     ("not UTF-8", b"# secret\nS=\xff\n"),
