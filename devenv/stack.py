@@ -123,7 +123,13 @@ class Stack:
             for entry in state.environment:
                 key, _, value = entry.partition("=")
                 environment[key] = value
-        self.masker.add_from_environment(environment)
+        self.masker.add_from_environment(environment, self._declared_secrets)
+
+    @cached_property
+    def _declared_secrets(self) -> frozenset[str]:
+        from devenv.envfile import secret_keys
+
+        return secret_keys(self.workspace)
 
     def status(self) -> list[ServiceStatus]:
         specs = self.rendered.specs()
