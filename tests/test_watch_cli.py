@@ -8,6 +8,7 @@ from devenv.cli.watch_commands import render_event, summarize_paths
 from devenv.watch import (
     ActionDone,
     InputsApplied,
+    InputsChecked,
     InputsRejected,
     RuleSummary,
     WatchNotice,
@@ -31,8 +32,43 @@ from devenv.watch import (
             "✔ applied compose/web.yaml: every service is ready (3.2s)",
         ),
         (
-            InputsApplied((".env",), 9.0, False, "failed: web: unhealthy"),
-            "✖ applied, but .env: failed: web: unhealthy (9.0s)",
+            InputsApplied((".env",), 9.0, False, "web: unhealthy"),
+            "✖ applied .env, but web: unhealthy (9.0s)",
+        ),
+        # Compose failed, though the containers it left behind may be ready.
+        (
+            InputsApplied(
+                ("compose/web.yaml",),
+                0.4,
+                False,
+                "Compose reported: No such image: web:2",
+                compose_failed=True,
+            ),
+            (
+                "✖ applying compose/web.yaml failed: Compose reported: No such "
+                "image: web:2 (0.4s)"
+            ),
+        ),
+        (
+            InputsApplied(
+                ("compose/web.yaml",),
+                2.0,
+                True,
+                "every running service is ready",
+                left_stopped=("worker",),
+                profile="shop",
+            ),
+            (
+                "✔ applied compose/web.yaml: every running service is ready; left "
+                "stopped: worker (`devenv up shop` starts them) (2.0s)"
+            ),
+        ),
+        (
+            InputsChecked(("compose/web.yaml",), "shop"),
+            (
+                "✔ compose/web.yaml passed the checks; nothing was applied because "
+                "no service of shop is running (`devenv up shop` starts them)."
+            ),
         ),
         (
             WatchNotice("web: container abc no longer exists; 1 kept"),
@@ -46,6 +82,25 @@ from devenv.watch import (
 )
 def test_render_event_lines(event, expected: str) -> None:
     assert render_event(event) == expected
+
+
+def test_failed_rebuild_names_its_retry() -> None:
+    event = ActionDone(
+        "web",
+        "rebuild",
+        ("web/app.py",),
+        1.0,
+        False,
+        "build failed",
+        retry_pending=True,
+    )
+    assert render_event(event).splitlines() == [
+        "✖ web rebuild: web/app.py: build failed (1.00s)",
+        (
+            "  The rebuild is retried after the next change to the profile, its "
+            "fragments or env files that passes the checks."
+        ),
+    ]
 
 
 def test_rejected_inputs_show_message_and_findings() -> None:
@@ -86,6 +141,20 @@ def test_start_lists_rules_and_stopped_services() -> None:
     assert "devenv up shop" in lines[4]
 
 
+def test_start_says_a_stopped_stack_is_only_checked() -> None:
+    event = WatchStarted(
+        "shop",
+        (RuleSummary("web", "sync", "web/src", "/app"),),
+        input_files=3,
+        stopped_services=("web", "db"),
+        stack_stopped=True,
+    )
+    last = render_event(event).splitlines()[-1]
+    assert "not running: web, db" in last
+    assert "checked but not applied" in last
+    assert "devenv up shop" in last
+
+
 def test_summarize_paths_counts_the_rest() -> None:
     assert summarize_paths(("a", "b")) == "a, b"
     assert summarize_paths(("a", "b", "c", "d", "e")) == "a, b, c (+2 more)"
@@ -109,3 +178,4 @@ def test_watch_unknown_profile_exits_2(devenv, make_workspace) -> None:
     result = devenv("watch", "wacth", cwd=root)
     assert result.returncode == 2
     assert "Did you mean 'watch'?" in result.stderr
+

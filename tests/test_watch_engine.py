@@ -19,9 +19,18 @@ from pathlib import Path
 
 import pytest
 
+from devenv.cli.watch_commands import render_event
 from devenv.compose import project_name
 from devenv.stack import Stack
-from devenv.watch import ActionDone, WatchNotice, WatchStarted, watch_stack
+from devenv.watch import (
+    ActionDone,
+    InputsApplied,
+    InputsChecked,
+    InputsRejected,
+    WatchNotice,
+    WatchStarted,
+    watch_stack,
+)
 from devenv.workspace import Workspace
 
 pytestmark = pytest.mark.engine
@@ -87,6 +96,13 @@ def watch_up(devenv, make_workspace):
     yield start
     for watching in watchers:
         watching.close()
+
+
+def containers_in(root: Path, *options: str) -> list[str]:
+    command = ["docker", "ps", "-q", "--no-trunc", *options]
+    command += ["--filter", f"label=dev.devenv.workspace={root}"]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return result.stdout.split()
 
 
 def container_of(root: Path, service: str) -> str:
@@ -332,6 +348,172 @@ def test_survives_container_removal_and_outage(
     watching.next(ActionDone, is_sync_of("front/www/index.html"))
     front = container_of(root, "front")
     assert read_in(front, "/srv/www/index.html") == "during outage"
+
+
+def status_of(container: str) -> str:
+    return subprocess.run(
+        ["docker", "inspect", "--format", "{{.State.Status}}", container],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def about(path: str) -> Callable[[object], bool]:
+    """Match an event about a change to `path`, relative to the workspace root."""
+    return lambda event: path in getattr(event, "changed", ())
+
+
+def test_fragment_edit_on_stopped_stack_starts_nothing(devenv, make_workspace) -> None:
+    root = make_workspace("watch")
+    watching = Watching(root, "watch")
+    try:
+        started = watching.next(WatchStarted)
+        assert started.stopped_services == ("back", "front")
+        fragment = root / "compose" / "back.yaml"
+        fragment.write_text(fragment.read_text() + "# a comment\n")
+
+        checked = watching.next(object, about("compose/back.yaml"))
+        assert containers_in(root, "-a") == []
+        assert isinstance(checked, InputsChecked)
+        line = render_event(checked)
+        assert "nothing was applied" in line
+        assert "devenv up watch" in line
+    finally:
+        watching.close()
+        devenv("down", "watch", "--volumes", "--yes", cwd=root)
+
+
+def test_fragment_edit_leaves_stopped_service_stopped(watch_up) -> None:
+    root, watching = watch_up()
+    watching.next(ActionDone, lambda e: e.action == "initial sync")
+    front = container_of(root, "front")
+    back = container_of(root, "back")
+    subprocess.run(["docker", "stop", front], capture_output=True, check=True)
+
+    fragment = root / "compose" / "back.yaml"
+    fragment.write_text(
+        fragment.read_text().replace("echo back started", "echo back changed")
+    )
+    applied = watching.next(InputsApplied, about("compose/back.yaml"))
+    assert applied.ok, applied.detail
+    assert applied.left_stopped == ("front",)
+    assert "front" in render_event(applied)
+    assert status_of(front) == "exited"
+    assert container_of(root, "back") != back
+
+
+def test_restart_runs_while_fragment_is_broken(watch_up) -> None:
+    root, watching = watch_up()
+    watching.next(ActionDone, lambda e: e.action == "initial sync")
+    front = container_of(root, "front")
+    front_started = started_at(front)
+    fragment = root / "compose" / "back.yaml"
+    good = fragment.read_text()
+
+    fragment.write_text(good.replace("command:", "commnd:", 1))
+    watching.next(InputsRejected, about("compose/back.yaml"))
+    # front/conf has a sync+restart rule; back.yaml is another service's file,
+    # but Compose reads every file of the profile and rejects them all.
+    (root / "front" / "conf" / "extra.conf").write_text("extra\n")
+    synced = watching.next(ActionDone, lambda e: e.action == "sync")
+    restart = watching.next(ActionDone, lambda e: e.action == "restart")
+    assert synced.ok, synced.detail
+    assert restart.ok, restart.detail
+    assert container_of(root, "front") == front
+    assert started_at(front) != front_started
+    assert read_in(front, "/etc/front/extra.conf") == "extra"
+
+
+def test_rebuild_waits_for_broken_fragment_then_runs(watch_up, devenv) -> None:
+    root, watching = watch_up("built")
+    image = f"{project_name(Workspace(root), 'built')}-built"
+    try:
+        built = container_of(root, "built")
+        fragment = root / "compose" / "back.yaml"
+        good = fragment.read_text()
+        fragment.write_text(good + "    broken: [unclosed\n")
+        watching.next(InputsRejected, about("compose/back.yaml"))
+
+        (root / "built" / "version.txt").write_text("2\n")
+        waiting = watching.next(WatchNotice, lambda e: e.service == "built")
+        assert "rebuild" in waiting.message
+        assert "pass the checks" in waiting.message
+        assert container_of(root, "built") == built
+
+        fragment.write_text(good)
+        applied = watching.next(InputsApplied, about("compose/back.yaml"))
+        assert applied.ok, applied.detail
+        rebuild = watching.next(ActionDone, lambda e: e.action == "rebuild")
+        assert rebuild.ok, rebuild.detail
+        assert rebuild.changed == ("built/version.txt",)
+        assert read_in(container_of(root, "built"), "/version.txt") == "2"
+    finally:
+        watching.close()
+        devenv("down", "built", "--volumes", "--yes", cwd=root)
+        subprocess.run(
+            ["docker", "image", "rm", image], capture_output=True, check=False
+        )
+
+
+def test_failed_restart_runs_again_after_input_change(watch_up) -> None:
+    root, watching = watch_up("mounted")
+    data = root / "mounted" / "data"
+    shutil.rmtree(data)
+
+    (root / "mounted" / "settings.conf").write_text("mode=b\n")
+    failed = watching.next(ActionDone, lambda e: e.action == "restart")
+    assert not failed.ok
+    assert failed.retry_pending
+    assert "data" in failed.detail
+    assert "retried" in render_event(failed)
+
+    data.mkdir()
+    fragment = root / "compose" / "mounted.yaml"
+    fragment.write_text(fragment.read_text() + "# a comment\n")
+    watching.next(InputsApplied, about("compose/mounted.yaml"))
+    retried = watching.next(ActionDone, lambda e: e.action == "restart")
+    assert retried.ok, retried.detail
+    assert retried.changed == ("mounted/settings.conf",)
+    assert status_of(container_of(root, "mounted")) == "running"
+
+
+def test_restart_includes_dependents_marked_restart(watch_up) -> None:
+    root, watching = watch_up("chain")
+    back = container_of(root, "back")
+    follower = container_of(root, "follower")
+    back_started = started_at(back)
+    follower_started = started_at(follower)
+
+    (root / "back" / "settings.conf").write_text("level=debug\n")
+    restart = watching.next(ActionDone, lambda e: e.action == "restart")
+    assert restart.ok, restart.detail
+    assert "follower" in restart.detail
+    assert started_at(back) != back_started
+    assert started_at(follower) != follower_started
+
+
+def test_failed_compose_up_is_reported_as_failure(watch_up) -> None:
+    root, watching = watch_up()
+    watching.next(ActionDone, lambda e: e.action == "initial sync")
+    back = container_of(root, "back")
+    fragment = root / "compose" / "back.yaml"
+    # The image does not exist and may not be pulled, so `compose up` fails
+    # while the old container stays up and ready.
+    fragment.write_text(
+        fragment.read_text().replace(
+            "image: ${TEST_IMAGE:-devenv-test/busybox:1}",
+            "image: devenv-test/missing:1\n    pull_policy: never",
+        )
+    )
+    applied = watching.next(InputsApplied, about("compose/back.yaml"))
+    line = render_event(applied)
+    assert not applied.ok
+    assert applied.compose_failed
+    assert line.startswith("✖"), line
+    assert "every service is ready" not in line
+    assert "No such image" in line
+    assert container_of(root, "back") == back
 
 
 class OutputLines:

@@ -11,7 +11,7 @@ from devenv.cli.common import open_stack
 
 if TYPE_CHECKING:
     from devenv.stack import Stack
-    from devenv.watch import WatchEvent
+    from devenv.watch import ActionDone, InputsApplied, WatchEvent
 
 # How many changed paths a line names before it only counts the rest.
 NAMED_PATHS = 3
@@ -32,7 +32,9 @@ def watch_command(root: str | None, profile: str, poll: bool) -> None:
     Rules come from the fragments' `develop.watch` entries, as for `docker
     compose watch`, and also work for services without `build:` and on bind
     mounted paths. Edits to the profile, its fragments and env files are
-    checked first and applied with `up -d` only when the checks pass.
+    checked first and applied with `up -d` only when the checks pass, and
+    only to the services that run, so a stopped stack stays stopped. While
+    those files fail the checks, rebuilds wait and restarts still run.
 
     Synced files belong to root in the container, as with `docker cp`, and
     cannot reach tmpfs mounts. `initial_sync` copies every file but deletes
@@ -62,16 +64,15 @@ def render_event(event: WatchEvent) -> str:
     from devenv import watch
 
     if isinstance(event, watch.ActionDone):
-        mark = "✔" if event.ok else "✖"
-        changed = summarize_paths(event.changed)
-        return (
-            f"{mark} {event.service} {event.action}: {changed}: {event.detail} "
-            f"({event.seconds:.2f}s)"
-        )
+        return _render_action(event)
     if isinstance(event, watch.InputsApplied):
-        mark = "✔ applied" if event.ok else "✖ applied, but"
-        changed = summarize_paths(event.changed)
-        return f"{mark} {changed}: {event.detail} ({event.seconds:.1f}s)"
+        return _render_applied(event)
+    if isinstance(event, watch.InputsChecked):
+        return (
+            f"✔ {summarize_paths(event.changed)} passed the checks; nothing was "
+            f"applied because no service of {event.profile} is running "
+            f"(`devenv up {event.profile}` starts them)."
+        )
     if isinstance(event, watch.InputsRejected):
         changed = summarize_paths(event.changed)
         lines = [
@@ -82,6 +83,37 @@ def render_event(event: WatchEvent) -> str:
     if isinstance(event, watch.WatchNotice):
         return ("! " if event.level == "warning" else "· ") + event.message
     return _render_start(event)
+
+
+def _render_action(event: ActionDone) -> str:
+    mark = "✔" if event.ok else "✖"
+    changed = summarize_paths(event.changed)
+    line = (
+        f"{mark} {event.service} {event.action}: {changed}: {event.detail} "
+        f"({event.seconds:.2f}s)"
+    )
+    if event.retry_pending:
+        line += (
+            f"\n  The {event.action} is retried after the next change to the "
+            "profile, its fragments or env files that passes the checks."
+        )
+    return line
+
+
+def _render_applied(event: InputsApplied) -> str:
+    changed = summarize_paths(event.changed)
+    if event.compose_failed:
+        head = f"✖ applying {changed} failed: "
+    elif event.ok:
+        head = f"✔ applied {changed}: "
+    else:
+        head = f"✖ applied {changed}, but "
+    stopped = ""
+    if event.left_stopped:
+        stopped = f"; left stopped: {', '.join(event.left_stopped)}"
+        if event.profile:
+            stopped += f" (`devenv up {event.profile}` starts them)"
+    return f"{head}{event.detail}{stopped} ({event.seconds:.1f}s)"
 
 
 def _render_start(event: WatchEvent) -> str:
@@ -96,7 +128,13 @@ def _render_start(event: WatchEvent) -> str:
     for rule in event.rules:
         target = f" -> {rule.target}" if rule.target else ""
         lines.append(f"  {rule.service}: {rule.action} {rule.path}{target}")
-    if event.stopped_services:
+    if event.stack_stopped:
+        lines.append(
+            f"  not running: {', '.join(event.stopped_services)}; changes wait until "
+            "they run, and edits to the profile's files are checked but not "
+            f"applied (`devenv up {event.profile}` starts them)."
+        )
+    elif event.stopped_services:
         lines.append(
             f"  not running: {', '.join(event.stopped_services)}; changes for them "
             f"wait until they run (`devenv up {event.profile}`)."

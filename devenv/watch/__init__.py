@@ -5,6 +5,7 @@ from __future__ import annotations
 from devenv.watch.events import (
     ActionDone,
     InputsApplied,
+    InputsChecked,
     InputsRejected,
     RuleSummary,
     WatchEvent,
@@ -16,6 +17,7 @@ from devenv.watch.session import WatchSession, watch_stack
 __all__ = [
     "ActionDone",
     "InputsApplied",
+    "InputsChecked",
     "InputsRejected",
     "RuleSummary",
     "WatchEvent",

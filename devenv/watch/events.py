@@ -23,6 +23,8 @@ class WatchStarted:
     rules: tuple[RuleSummary, ...]
     input_files: int
     stopped_services: tuple[str, ...]
+    # True when no service runs, so edits to the inputs are checked only.
+    stack_stopped: bool = False
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,9 @@ class ActionDone:
     `action` is one of sync, initial sync, exec, restart, rebuild. `changed`
     contains the host paths behind it, relative to the workspace root, and
     `seconds` is the wall time of the action including any health wait.
+    `retry_pending` is true for a restart or rebuild that the engine could
+    not carry out. The watcher defers its changes and runs them again after
+    the next change to the inputs that passes the checks.
     """
 
     service: str
@@ -40,16 +45,37 @@ class ActionDone:
     seconds: float
     ok: bool = True
     detail: str = ""
+    retry_pending: bool = False
 
 
 @dataclass(frozen=True)
 class InputsApplied:
-    """Event: devenv's own inputs changed, passed the checks and were applied."""
+    """Event: devenv's own inputs changed, passed the checks, and `up -d` ran.
+
+    `ok` is true only when Compose succeeded and every service it applied to
+    is ready. `compose_failed` is true when Compose itself failed, so the
+    change may not be applied at all. `left_stopped` lists the services of
+    `profile` that were not running and were left alone.
+    """
 
     changed: tuple[str, ...]
     seconds: float
     ok: bool
     detail: str
+    compose_failed: bool = False
+    left_stopped: tuple[str, ...] = ()
+    profile: str = ""
+
+
+@dataclass(frozen=True)
+class InputsChecked:
+    """Event: devenv's own inputs changed and passed the checks, but nothing runs.
+
+    No service of the profile was running, so nothing was applied or started.
+    """
+
+    changed: tuple[str, ...]
+    profile: str
 
 
 @dataclass(frozen=True)
@@ -74,4 +100,11 @@ class WatchNotice:
     service: str = ""
 
 
-WatchEvent = WatchStarted | ActionDone | InputsApplied | InputsRejected | WatchNotice
+WatchEvent = (
+    WatchStarted
+    | ActionDone
+    | InputsApplied
+    | InputsChecked
+    | InputsRejected
+    | WatchNotice
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,9 @@ from devenv.secrets import Masker
 from devenv.stack import Stack
 from devenv.watch.events import InputsApplied, InputsRejected
 from devenv.workspace import Workspace
+
+# Container states in which the engine runs the service, or tries to.
+RUNNING = frozenset({"running", "restarting", "paused"})
 
 
 class InputTracker:
@@ -73,34 +76,87 @@ def recheck(workspace: Workspace, profile_name: str) -> Stack:
     return stack
 
 
+def services_to_apply(
+    stack: Stack, known: Collection[str], deferred: Collection[str] = ()
+) -> tuple[list[str], list[str]]:
+    """Split a checked profile's services into those to apply and those left alone.
+
+    A service takes part when its container runs, or when it has deferred
+    work and a container, because a failed restart stops it. Nothing is applied
+    when no service takes part, so a stopped stack stays stopped. Otherwise
+    one-shot services that ran before, services the change added (not in
+    `known`), and what the chosen ones depend on join, as `up` would start
+    those dependencies anyway.
+    """
+    specs = stack.rendered.specs()
+    states = stack.states()
+    chosen = {
+        name
+        for name in specs
+        if name in states and (states[name].status in RUNNING or name in deferred)
+    }
+    if not chosen:
+        return [], list(specs)
+    chosen |= {name for name, spec in specs.items() if spec.one_shot and name in states}
+    chosen |= {name for name in specs if name not in known}
+    unvisited = list(chosen)
+    while unvisited:
+        for dependency in specs[unvisited.pop()].depends_on:
+            if dependency in specs and dependency not in chosen:
+                chosen.add(dependency)
+                unvisited.append(dependency)
+    applied = [name for name in specs if name in chosen]
+    return applied, [name for name in specs if name not in chosen]
+
+
 def apply(
-    stack: Stack, changed: tuple[str, ...], clock: Callable[[], float] = time.monotonic
+    stack: Stack,
+    changed: tuple[str, ...],
+    services: Sequence[str],
+    left_stopped: Sequence[str] = (),
+    clock: Callable[[], float] = time.monotonic,
 ) -> InputsApplied:
-    """Apply a checked profile with `compose up -d` and wait as `devenv up` does."""
+    """Apply a checked profile to `services` with `compose up -d`, and wait as `up` does."""
     started = clock()
+    stopped = tuple(left_stopped)
+    profile = stack.profile.name
     result = None
     try:
-        for event in stack.up(wait=True):
+        for event in stack.up(wait=True, services=list(services)):
             if isinstance(event, WaitResult):
                 result = event
     except EngineError as error:
         detail = stack.masker.text(str(error))
-        return InputsApplied(changed, clock() - started, False, detail)
+        seconds = clock() - started
+        return InputsApplied(changed, seconds, False, detail, True, stopped, profile)
     assert result is not None
-    return InputsApplied(changed, clock() - started, result.ok, _outcome(result, stack))
+    # A failed `compose up` counts even when the containers it left are ready.
+    compose_failed = bool(result.compose_error)
+    return InputsApplied(
+        changed,
+        clock() - started,
+        result.ok and not compose_failed,
+        _outcome(result, stack, bool(stopped)),
+        compose_failed,
+        stopped,
+        profile,
+    )
 
 
-def _outcome(result: WaitResult, stack: Stack) -> str:
-    if result.ok:
-        return "every service is ready"
-    if result.timed_out:
-        prefix = f"timed out after {result.elapsed:.0f}s"
-    else:
-        prefix = "failed"
+def _outcome(result: WaitResult, stack: Stack, some_stopped: bool) -> str:
+    if result.ok and not result.compose_error:
+        return (
+            "every running service is ready"
+            if some_stopped
+            else "every service is ready"
+        )
     reasons = [f"{d.service}: {d.reason}" for d in result.diagnoses]
     if result.compose_error:
         reasons.append(f"Compose reported: {result.compose_error}")
-    return stack.masker.text(f"{prefix}: " + "; ".join(reasons))
+    text = "; ".join(reasons)
+    if result.timed_out:
+        text = f"timed out after {result.elapsed:.0f}s: {text}"
+    return stack.masker.text(text)
 
 
 def rejected(

@@ -19,12 +19,15 @@ def started_event(
     display: Display,
     input_files: int,
     stopped_services: Sequence[str],
+    stack_stopped: bool = False,
 ) -> WatchStarted:
     summaries = tuple(
         RuleSummary(rule.service, rule.action, display(rule.path), rule.target or "")
         for rule in rules
     )
-    return WatchStarted(profile, summaries, input_files, tuple(stopped_services))
+    return WatchStarted(
+        profile, summaries, input_files, tuple(stopped_services), stack_stopped
+    )
 
 
 def rule_notices(

@@ -13,7 +13,14 @@ from devenv.errors import DevenvError, EngineUnavailable
 from devenv.stack import Stack
 from devenv.watch import inputs
 from devenv.watch.actions import Reloader
-from devenv.watch.events import WatchEvent, WatchNotice, WatchStarted
+from devenv.watch.deferred import ChangesByService, merge_into, track_deferred
+from devenv.watch.events import (
+    ActionDone,
+    InputsChecked,
+    WatchEvent,
+    WatchNotice,
+    WatchStarted,
+)
 from devenv.watch.files import FileWatcher
 from devenv.watch.notices import rule_notices, started_event
 from devenv.watch.plan import Changes, Planner, ServicePlan
@@ -51,7 +58,10 @@ class WatchSession:
         self.inputs = inputs.InputTracker(stack.workspace)
         self.containers: dict[str, str] = {}
         self.initial_synced: dict[str, str] = {}
-        self.pending: dict[str, dict[Path, frozenset[str]]] = {}
+        self.pending: ChangesByService = {}
+        # Changes whose restart or rebuild failed or waited for broken inputs,
+        # so they run again after the next input change that passes the checks.
+        self.deferred: ChangesByService = {}
         self.pending_inputs: list[Path] = []
         self.engine_down = False
         self._load(stack)
@@ -122,16 +132,16 @@ class WatchSession:
 
     def _run_plan(self, plan: ServicePlan, changes: Changes) -> Iterator[WatchEvent]:
         if self.engine_down:
-            self._keep(plan.service, changes)
+            merge_into(self.pending, plan.service, changes)
             return
         try:
-            yield from self._actions(plan)
+            yield from self._actions(plan, changes)
         except engine.ContainerGone as error:
             if self._replaced(plan.service):
                 yield from self._initial_syncs()
                 yield from self._run_plan(plan, changes)
                 return
-            self._keep(plan.service, changes)
+            merge_into(self.pending, plan.service, changes)
             count = len(self.pending[plan.service])
             yield WatchNotice(
                 f"{plan.service}: {error}; {count} changed path(s) kept and applied "
@@ -140,15 +150,12 @@ class WatchSession:
             )
         except EngineUnavailable as error:
             self.engine_down = True
-            self._keep(plan.service, changes)
+            merge_into(self.pending, plan.service, changes)
             yield WatchNotice(f"{error} Changes are kept until it is reachable again.")
 
-    def _actions(self, plan: ServicePlan) -> Iterator[WatchEvent]:
+    def _actions(self, plan: ServicePlan, changes: Changes) -> Iterator[WatchEvent]:
         if plan.rebuild:
-            before = self.containers.get(plan.service, "")
-            yield self.reloader.rebuild(plan, before)
-            self._refresh_containers()
-            yield from self._initial_syncs()
+            yield from self._rebuild(plan, changes)
             return
         container = self._container(plan.service)
         if plan.syncs or plan.through_bind:
@@ -156,7 +163,27 @@ class WatchSession:
         for spec in plan.execs:
             yield self.reloader.run_exec(plan, spec, container)
         if plan.restart:
-            yield self.reloader.restart(plan)
+            yield self._track_deferred(self.reloader.restart(plan), changes)
+
+    def _rebuild(self, plan: ServicePlan, changes: Changes) -> Iterator[WatchEvent]:
+        if self.inputs.failing:
+            # Compose would reject the broken files, so the build waits for them.
+            merge_into(self.deferred, plan.service, changes)
+            paths = ", ".join(self.reloader.display(plan.changed))
+            yield WatchNotice(
+                f"{plan.service}: the rebuild for {paths} waits until the profile's "
+                "files pass the checks again, and runs once they do.",
+                service=plan.service,
+            )
+            return
+        before = self.containers.get(plan.service, "")
+        yield self._track_deferred(self.reloader.rebuild(plan, before), changes)
+        self._refresh_containers()
+        yield from self._initial_syncs()
+
+    def _track_deferred(self, done: ActionDone, changes: Changes) -> ActionDone:
+        track_deferred(self.deferred, done, changes, self.planner)
+        return done
 
     def _container(self, service: str) -> str:
         """Return the service's container, reading the engine when it is unknown."""
@@ -207,7 +234,12 @@ class WatchSession:
         names = self.reloader.display(changed)
         try:
             stack = inputs.recheck(self.stack.workspace, self.stack.profile.name)
-            applied = inputs.apply(stack, names)
+            known = self.stack.rendered.services
+            services, stopped = inputs.services_to_apply(stack, known, self.deferred)
+            if services:
+                outcome: WatchEvent = inputs.apply(stack, names, services, stopped)
+            else:
+                outcome = InputsChecked(names, stack.profile.name)
         except EngineUnavailable as error:
             self.engine_down = True
             self.pending_inputs = changed
@@ -220,10 +252,19 @@ class WatchSession:
             return
         self._load(stack)
         self._arm()
-        yield applied
+        yield outcome
         self._refresh_containers()
         yield from self._rule_notices()
         yield from self._initial_syncs()
+        yield from self._run_deferred()
+
+    def _run_deferred(self) -> Iterator[WatchEvent]:
+        """Run the deferred restarts and rebuilds again, now that the inputs passed."""
+        deferred, self.deferred = self.deferred, {}
+        for service, changes in sorted(deferred.items()):
+            plan = self.planner.plan(changes).get(service)
+            if plan is not None:
+                yield from self._run_plan(plan, changes)
 
     def _recover(self) -> Iterator[WatchEvent]:
         """Retry what a fault held back, once the engine and containers are back."""
@@ -249,11 +290,6 @@ class WatchSession:
                 if plan is not None:
                     yield from self._run_plan(plan, changes)
 
-    def _keep(self, service: str, changes: Changes) -> None:
-        pending = self.pending.setdefault(service, {})
-        for path, kinds in changes.items():
-            pending[path] = pending.get(path, frozenset()) | kinds
-
     def _arm(self) -> None:
         recursive, flat = watch_folders(self.rules, self.inputs.folders())
         self.files.arm(recursive, flat)
@@ -271,6 +307,7 @@ class WatchSession:
             self._display,
             len(self.inputs.files),
             [name for name in services if name not in self.containers],
+            stack_stopped=not self.containers,
         )
 
     def _rule_notices(self) -> Iterator[WatchEvent]:
