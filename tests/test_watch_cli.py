@@ -179,3 +179,26 @@ def test_watch_unknown_profile_exits_2(devenv, make_workspace) -> None:
     assert result.returncode == 2
     assert "Did you mean 'watch'?" in result.stderr
 
+
+def test_watch_broken_profile_exits_2_without_engine(
+    devenv, make_workspace, monkeypatch, tmp_path
+) -> None:
+    root = make_workspace("watch")
+    (root / "profiles" / "watch.yaml").write_text("fragments: [front, back\n")
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    result = devenv("watch", "watch", cwd=root)
+    assert result.returncode == 2, result.stderr
+    assert "profiles/watch.yaml:2" in result.stderr
+    assert "Fix the file" in result.stderr
+
+
+@pytest.mark.engine
+def test_watch_broken_fragment_exits_2(devenv, make_workspace) -> None:
+    root = make_workspace("watch")
+    fragment = root / "compose" / "back.yaml"
+    fragment.write_text(fragment.read_text() + "    broken: [unclosed\n")
+    result = devenv("watch", "watch", cwd=root)
+    assert result.returncode == 2, result.stderr
+    assert "compose/back.yaml: yaml: line 14" in result.stderr
+    assert "Fix the file it names" in result.stderr
+    assert "Watching" not in result.stdout

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from devenv.cli.common import open_stack
+from devenv.cli.common import open_workspace
 
 if TYPE_CHECKING:
     from devenv.stack import Stack
@@ -40,7 +40,13 @@ def watch_command(root: str | None, profile: str, poll: bool) -> None:
     cannot reach tmpfs mounts. `initial_sync` copies every file but deletes
     none.
     """
-    follow_changes(open_stack(root, profile), poll)
+    from devenv import engine
+    from devenv.stack import Stack
+
+    stack = Stack(open_workspace(root), profile)
+    _ = stack.profile  # a broken profile is bad input (exit 2), engine or not
+    engine.require_engine()
+    follow_changes(stack, poll)
 
 
 def follow_changes(stack: Stack, poll: bool = False) -> None:
