@@ -38,9 +38,10 @@ TICK = 1.0
 # A batch this large is probably the start of a burst such as a `git
 # checkout`, so it is held until the files have been quiet for BURST_QUIET
 # seconds. A single save, usually one to three paths counting an editor's
-# temporary file, stays below it and is applied at once.
+# temporary file, stays below it and is applied at once. A loaded machine
+# can pause a writer for over 0.1 s in the middle of a burst, hence 0.2 s.
 BURST_SIZE = 10
-BURST_QUIET = 0.1
+BURST_QUIET = 0.2
 # Changes that lead to a restart or rebuild are held until the files have been
 # quiet this long, so one burst costs at most one restart per service.
 RESTART_QUIET = 0.25
