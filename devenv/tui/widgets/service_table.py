@@ -43,6 +43,7 @@ class ServiceTable(DataTable):
         self._summaries: dict[str, str] = {}
         self._order: list[Selection] = []
         self._announced: Selection | None = None
+        self._widths: dict[str, int] = {}
 
     @property
     def selection(self) -> Selection | None:
@@ -52,8 +53,7 @@ class ServiceTable(DataTable):
         return None
 
     def on_mount(self) -> None:
-        for label in COLUMNS:
-            self.add_column(label, key=label)
+        self._set_columns({label: len(label) for label in COLUMNS})
 
     def set_profile(self, profile: str, rows: list[ServiceRow], summary: str) -> None:
         """Replace one profile's rows and keep the cursor on the same selection."""
@@ -73,20 +73,39 @@ class ServiceTable(DataTable):
 
     def _redraw(self) -> None:
         previous = self.selection
+        lines: list[tuple[Selection, list[Text]]] = []
+        for profile in sorted(self._rows):
+            lines.append(
+                (Selection(profile), _header_cells(profile, self._summaries[profile]))
+            )
+            lines += [
+                (Selection(profile, row.service), _service_cells(row))
+                for row in self._rows[profile]
+            ]
+        widths = _column_widths([cells for _, cells in lines])
+        if widths != self._widths:
+            self._set_columns(widths)
         self.clear()
         self._order = []
-        for profile in sorted(self._rows):
-            self._add(
-                Selection(profile), _header_cells(profile, self._summaries[profile])
-            )
-            for row in self._rows[profile]:
-                self._add(Selection(profile, row.service), _service_cells(row))
+        for selection, cells in lines:
+            self._add(selection, cells)
         if not self._order:
             self._select(None)
             return
         target = previous if previous in self._order else self._order[0]
         self.move_cursor(row=self._order.index(target), animate=False)
         self._select(target)
+
+    def _set_columns(self, widths: dict[str, int]) -> None:
+        """Re-create the columns with fixed widths.
+
+        With automatic widths, DataTable measures cells only when idle, and
+        its cached header could keep the old widths after rows were replaced.
+        """
+        self.clear(columns=True)
+        for label in COLUMNS:
+            self.add_column(label, key=label, width=widths[label])
+        self._widths = widths
 
     def _add(self, selection: Selection, cells: list[Text]) -> None:
         self.add_row(*cells, key=_row_key(selection))
@@ -110,6 +129,16 @@ class ServiceTable(DataTable):
             if row.service == selection.service:
                 return row
         return None
+
+
+def _column_widths(lines: list[list[Text]]) -> dict[str, int]:
+    """Size each column for its label and its widest cell; UP also fits "59m59s"."""
+    widths = {label: len(label) for label in COLUMNS}
+    widths["UP"] = max(widths["UP"], len("59m59s"))
+    for cells in lines:
+        for label, cell in zip(COLUMNS, cells):
+            widths[label] = max(widths[label], cell.cell_len)
+    return widths
 
 
 def _row_key(selection: Selection) -> str:
