@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -241,39 +242,38 @@ def test_down_volumes_after_confirmation_then_up(tmp_path: Path) -> None:
 
 
 class Tmux:
-    """A detached tmux session running one command, read with capture-pane."""
+    """A tmux server of its own running one command, read with capture-pane.
+
+    A private server (-L) without a config file keeps other sessions and
+    user settings out. COLUMNS and LINES are left out of its environment
+    because panes started from pytest had them at 80 and 24, and Textual,
+    like shutil, prefers them to the terminal's real size.
+    """
+
+    COLUMNS, ROWS = 100, 30
 
     def __init__(self, command: str, cwd: Path) -> None:
-        self.name = f"devenv-tui-{uuid.uuid4().hex[:8]}"
-        subprocess.run(
-            [
-                "tmux",
-                "new-session",
-                "-d",
-                "-s",
-                self.name,
-                "-x",
-                "100",
-                "-y",
-                "30",
-                "-c",
-                str(cwd),
-                command,
-            ],
-            check=True,
-        )
+        self.socket = f"devenv-tui-{uuid.uuid4().hex[:8]}"
+        self.environment = {
+            name: value
+            for name, value in os.environ.items()
+            if name not in ("COLUMNS", "LINES")
+        }
+        size = ["-x", str(self.COLUMNS), "-y", str(self.ROWS)]
+        self.tmux("new-session", "-d", "-s", "tui", *size, "-c", str(cwd), command)
 
-    def screen(self) -> str:
+    def tmux(self, *args: str) -> str:
+        command = ["tmux", "-L", self.socket, "-f", "/dev/null", *args]
         completed = subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name],
-            check=True,
-            capture_output=True,
-            text=True,
+            command, check=True, capture_output=True, text=True, env=self.environment
         )
         return completed.stdout
 
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "tui")
+
     def send(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        self.tmux("send-keys", "-t", "tui", *keys)
 
     def wait_for(self, text: str) -> str:
         deadline = time.monotonic() + WAIT_LIMIT
@@ -287,8 +287,17 @@ class Tmux:
         )
 
     def close(self) -> None:
-        kill = ["tmux", "kill-session", "-t", self.name]
-        subprocess.run(kill, check=False, capture_output=True)
+        """Stop the server and remove its socket file, which tmux 3.3 leaves behind."""
+        base = ["tmux", "-L", self.socket, "-f", "/dev/null"]
+        shown = subprocess.run(
+            [*base, "display-message", "-p", "#{socket_path}"],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        subprocess.run([*base, "kill-server"], check=False, capture_output=True)
+        if shown.returncode == 0:
+            Path(shown.stdout.strip()).unlink(missing_ok=True)
 
 
 def test_runs_in_a_real_terminal(live_root: Path) -> None:
@@ -297,8 +306,8 @@ def test_runs_in_a_real_terminal(live_root: Path) -> None:
     command = f"{sys.executable} -m devenv tui live; echo devenv-exit=$?; sleep 30"
     tmux = Tmux(command, live_root)
     try:
-        screen = tmux.wait_for("unhealthy")
-        assert "waiting on broken" in screen
+        tmux.wait_for("unhealthy")
+        tmux.wait_for("waiting on broken")
 
         tmux.send("?")
         tmux.wait_for("key bindings")
