@@ -82,7 +82,9 @@ class MainScreen(Screen):
                     id="activity-log", wrap=True, markup=False, max_lines=2000
                 )
         yield ActivityBar(id="activity-bar")
-        yield Footer()
+        # The palette key stays (ctrl+p) but leaves its footer space to the
+        # actions, so every shown key fits in 80 columns.
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(ServiceTable).focus()
