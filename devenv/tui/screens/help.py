@@ -35,6 +35,7 @@ KEYS = (
     ("View", None),
     ("l, i, t", "show the Logs tab, the Details tab, or the next tab"),
     ("?", "show this help"),
+    ("ctrl+p", "open the command palette (themes, screenshots, and more)"),
     ("q", "quit; services keep running"),
 )
 
